@@ -1,0 +1,92 @@
+// The `ordo` command line (the only CLI11 user). Each subcommand's options are declared here
+// and the work is done by the cmd_* functions in commands.h.
+#include "app.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "commands.h"
+
+namespace ordo::cli {
+
+static void add_common(CLI::App* sub, CommonOptions& c, bool with_vars = true) {
+  sub->add_option("--state-dir", c.state_dir,
+                  "where journals, logs and the run lock live (default: $XDG_STATE_HOME/ordo, "
+                  "or /var/lib/ordo as root)");
+  if (with_vars) {
+    sub->add_option("--set", c.set, "override a variable: --set name=value (repeatable)")
+        ->type_name("NAME=VALUE");
+    sub->add_option("--vars", c.vars_files, "read variable values from a TOML file (repeatable)")
+        ->type_name("FILE");
+    sub->add_option("--fact", c.facts,
+                    "override a host fact: --fact os_family=rhel (repeatable)")
+        ->type_name("NAME=VALUE");
+  }
+  sub->add_flag("--no-color", c.no_color, "plain output (also when NO_COLOR is set)");
+}
+
+int ordo_main(int argc, char** argv) {
+  CLI::App app{
+      "ordo runs upgrade and maintenance procedures written as declarative TOML plans.\n"
+      "A plan is a graph of steps: ordo checks it, shows what it would do, runs the steps in\n"
+      "dependency order (in parallel where the graph allows), survives crashes, and draws it.\n"};
+  app.name("ordo");
+  app.require_subcommand(1);
+  app.footer(
+      "\nTypical session:\n"
+      "  ordo check plans/indico-3x.toml          # every problem at once, file:line:col\n"
+      "  ordo plan plans/indico-3x.toml           # what would run, in waves, and why not\n"
+      "  ordo graph plans/indico-3x.toml --format svg -o plan.svg\n"
+      "\nExit codes: 0 success, 1 a step failed, 2 invalid plan or usage, 3 refused,\n"
+      "130 interrupted.");
+  app.set_version_flag("--version", "ordo 0.1.0");
+
+  std::vector<std::string> check_plans;
+  CommonOptions check_common;
+  auto* check = app.add_subcommand("check", "load and validate plans; print every problem as "
+                                            "file:line:col: message (exit 2 if any)");
+  check->add_option("PLAN", check_plans, "plan files")->required()->check(CLI::ExistingFile);
+  add_common(check, check_common);
+
+  PlanOptions plan_opts;
+  auto* plan = app.add_subcommand(
+      "plan", "dry run: the order in waves of what may run in parallel, and for each step "
+              "whether it will run, be skipped (and why), or is decided at run time");
+  plan->add_option("PLAN", plan_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
+  add_common(plan, plan_opts.common);
+
+  GraphOptions graph_opts;
+  auto* graph = app.add_subcommand("graph", "draw the plan graph");
+  graph->add_option("PLAN", graph_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
+  graph->add_option("--format,-f", graph_opts.format, "dot, mermaid, text or svg")
+      ->check(CLI::IsMember({"dot", "mermaid", "text", "svg"}))
+      ->capture_default_str();
+  graph->add_option("-o,--output", graph_opts.output, "write to FILE instead of stdout");
+  add_common(graph, graph_opts.common);
+
+  auto* schema = app.add_subcommand(
+      "schema", "print the JSON Schema of plan files, generated from the executor tables");
+  auto* kinds = app.add_subcommand("kinds", "list the executor kinds");
+  std::string explain_kind;
+  auto* explain = app.add_subcommand("explain", "document one kind's parameters and outputs");
+  explain->add_option("KIND", explain_kind, "an executor kind, e.g. systemd")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitInvalid;
+  }
+
+  if (*check) return cmd_check(check_plans, check_common);
+  if (*plan) return cmd_plan(plan_opts);
+  if (*graph) return cmd_graph(graph_opts);
+  if (*schema) return cmd_schema();
+  if (*kinds) return cmd_kinds();
+  if (*explain) return cmd_explain(explain_kind);
+  return kExitInvalid;
+}
+
+}  // namespace ordo::cli

@@ -1,0 +1,42 @@
+// The subcommands of `ordo`, one function each (each in its own cmd_<name>.cpp), and the option
+// structs that app.cpp fills from the command line. No CLI11 here: it stays in app.cpp.
+//
+// Exit codes: 0 success, 1 a step failed, 2 invalid plan or usage, 3 refused, 130 interrupted.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ordo::cli {
+
+enum ExitCode { kExitOk = 0, kExitFailed = 1, kExitInvalid = 2, kExitRefused = 3, kExitInterrupted = 130 };
+
+// Options every plan-reading command takes.
+struct CommonOptions {
+  std::string state_dir;                // --state-dir (empty: the default)
+  std::vector<std::string> set;         // --set name=value (repeatable)
+  std::vector<std::string> vars_files;  // --vars FILE.toml (repeatable)
+  std::vector<std::string> facts;       // --fact name=value (repeatable)
+  bool no_color = false;                // --no-color (NO_COLOR in the environment too)
+};
+
+int cmd_check(const std::vector<std::string>& plans, const CommonOptions& common);
+int cmd_kinds();
+int cmd_explain(const std::string& kind);
+int cmd_schema();
+
+struct PlanOptions {
+  std::string plan;
+  CommonOptions common;
+};
+int cmd_plan(const PlanOptions& opts);
+
+struct GraphOptions {
+  std::string plan;
+  std::string format = "text";  // dot | mermaid | text | svg
+  std::string output;           // -o FILE (empty: stdout)
+  CommonOptions common;
+};
+int cmd_graph(const GraphOptions& opts);
+
+}  // namespace ordo::cli

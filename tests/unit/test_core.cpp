@@ -1,0 +1,73 @@
+// Unit tests: Result, Diagnostics, Value, durations, suggestions.
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "diagnostics.h"
+#include "duration.h"
+#include "value.h"
+
+using namespace ordo;
+using namespace std::string_literals;
+
+TEST_SUITE("core") {
+  TEST_CASE("durations parse in every unit and combination") {
+    CHECK(parse_duration("500ms").value() == Millis(500));
+    CHECK(parse_duration("5s").value() == Millis(5000));
+    CHECK(parse_duration("2m").value() == Millis(120000));
+    CHECK(parse_duration("1h30m").value() == Millis(5400000));
+    CHECK(parse_duration("1h 30m").value() == Millis(5400000));
+    CHECK(parse_duration("1d").value() == Millis(86400000));
+  }
+
+  TEST_CASE("bad durations say what was expected") {
+    auto r = parse_duration("5");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("needs a unit") != std::string::npos);
+    auto r2 = parse_duration("5 sec");
+    REQUIRE_FALSE(r2.ok());
+    CHECK(r2.error().message.find("unknown unit 'sec'") != std::string::npos);
+    CHECK_FALSE(parse_duration("").ok());
+    CHECK_FALSE(parse_duration("abc").ok());
+  }
+
+  TEST_CASE("durations format readably") {
+    CHECK(format_duration(Millis(250)) == "250ms"s);
+    CHECK(format_duration(Millis(1500)) == "1.5s"s);
+    CHECK(format_duration(Millis(90000)) == "1m30s"s);
+    CHECK(format_duration(Millis(3600000)) == "1h"s);
+  }
+
+  TEST_CASE("did-you-mean picks the closest candidate and only close ones") {
+    std::vector<std::string> c = {"start", "stop", "restart", "reload"};
+    CHECK(closest_match("restrat", c) == "restart"s);
+    CHECK(closest_match("strat", c) == "start"s);
+    CHECK(closest_match("zzzzzz", c) == ""s);
+    CHECK(did_you_mean("requies", {"requires", "after"}) == " (did you mean 'requires'?)"s);
+  }
+
+  TEST_CASE("diagnostics print sorted by position with file:line:col") {
+    Diagnostics d;
+    d.error({"b.toml", 3, 1}, "third");
+    d.error({"a.toml", 9, 2}, "second");
+    d.error({"a.toml", 2, 5}, "first");
+    d.warning({"a.toml", 2, 5}, "careful");
+    std::ostringstream out;
+    d.print(out);
+    CHECK(out.str() ==
+          "a.toml:2:5: first\na.toml:2:5: warning: careful\na.toml:9:2: second\nb.toml:3:1: third\n"s);
+    CHECK(d.error_count() == 3);
+  }
+
+  TEST_CASE("values render as text, TOML-ish and JSON") {
+    Value list(ValueList{Value("a"), Value(int64_t{2}), Value(true)});
+    CHECK(list.to_string() == "[\"a\", 2, true]"s);
+    CHECK(list.to_text() == "a 2 true"s);
+    CHECK(list.to_json() == "[\"a\",2,true]"s);
+    Value t(ValueTable{});
+    t.set("k", Value("v\n"));
+    CHECK(t.to_json() == "{\"k\":\"v\\n\"}"s);
+    CHECK(t.find("k")->as_string() == "v\n"s);
+    CHECK(t.same_as(Value(ValueTable{{"k", Value("v\n", SourceLoc{"x", 1, 1})}})));
+  }
+}
