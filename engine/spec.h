@@ -37,6 +37,11 @@ struct ParamSpec {
   std::optional<Value> default_value;  // shown in explain/schema; applied by resolve_params()
   std::vector<std::string> choices;    // allowed values for String params (empty: any)
   std::string doc;                     // one line
+  // Interpolation of this parameter at run time: `${...}` values are inserted shell-quoted
+  // (the `script` of `shell`); `${raw:...}` stays unquoted.
+  bool shell_quoted = false;
+  // The parameter is a secret (e.g. a password): redacted in output, events and reports.
+  bool secret = false;
 };
 
 struct OutputSpec {
