@@ -55,6 +55,7 @@ class Graph {
 
  private:
   std::vector<std::string> ids_;
+  std::vector<int> by_id_;  // step indices sorted by id (stable), for index()
   std::vector<Edge> edges_;
   std::vector<std::vector<int>> in_, out_;
   std::vector<int> topo_;

@@ -5,6 +5,15 @@
 // bad durations, malformed `retries`/`env`/`outputs`, duplicate step ids or vars across
 // includes, include cycles and missing include files. Executor parameters are collected as
 // raw Values; validate() checks them against the kind's table. Thread-safe (no shared state).
+//
+// Positions: a string value is located at its first character INSIDE the quotes (the line
+// after `"""`/`'''` when the string starts with a newline), so `${...}` errors can add their
+// offset. This holds for every LocatedText (when, user, venv, cwd), EnvEntry::loc, StepRef::loc,
+// and Value::loc of strings; other values are located at their first character. Value::key_loc
+// of a table member and VarDecl::loc are the key's position; StepDecl::loc is the `[steps.ID]`
+// header (the id key for an inline table). Diagnostics name the file the item came from: an
+// include path is resolved against the including file's directory and lexically normalised,
+// never made absolute. A file reached twice through includes (not a cycle) is merged once.
 #pragma once
 
 #include <optional>
@@ -13,6 +22,7 @@
 
 #include "diagnostics.h"
 #include "plan.h"
+#include "vars.h"
 
 namespace ordo {
 
@@ -23,5 +33,11 @@ std::optional<Plan> load_plan_file(const std::string& path, Diagnostics& diags);
 // Loads from text; `path` names it in messages and anchors relative includes.
 std::optional<Plan> load_plan_text(std::string_view text, const std::string& path,
                                    Diagnostics& diags);
+
+// Reads `--vars FILE.toml`: top-level `name = value` pairs (string, boolean, integer or list),
+// each as a VarOverride with a typed `value` (Value::loc: the value's position) and `loc` at the
+// key. resolve_vars() converts a string value like a `--set` text; other values must match
+// the variable's type. Unreadable file or syntax error: an error in diags, nothing returned.
+std::vector<VarOverride> load_vars_file(const std::string& path, Diagnostics& diags);
 
 }  // namespace ordo

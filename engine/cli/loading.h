@@ -1,0 +1,36 @@
+// Loading a plan for a command: load the file, apply --vars/--set/--fact, validate against the
+// built-in kinds. Shared by every plan-reading subcommand so they agree on what "valid" means.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "commands.h"
+#include "diagnostics.h"
+#include "facts.h"
+#include "graph.h"
+#include "plan.h"
+#include "registry.h"
+#include "vars.h"
+
+namespace ordo::cli {
+
+struct LoadedPlan {
+  Plan plan;
+  VarValues vars;
+  Facts facts;
+  Graph graph;
+};
+
+// Loads and validates. On problems returns nullopt with everything in diags; warnings may be
+// present on success too.
+std::optional<LoadedPlan> load_and_validate(const std::string& path, const CommonOptions& common,
+                                            const Registry& registry, Diagnostics& diags);
+
+// Prints diagnostics to stderr followed by "N error(s)" when there are errors.
+void print_diagnostics(const Diagnostics& diags);
+
+// True when output should be coloured: a terminal, no NO_COLOR, no --no-color.
+bool use_color(int fd, const CommonOptions& common);
+
+}  // namespace ordo::cli

@@ -1,0 +1,139 @@
+#include "events_json.h"
+
+#include <fmt/core.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace ordo {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json to_json(const Value& v);
+
+Json to_json(const ValueTable& t) {
+  Json o = Json::object();
+  for (const auto& [k, v] : t) o[k] = to_json(v);
+  return o;
+}
+
+Json to_json(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::Null: return nullptr;
+    case ValueKind::Bool: return v.as_bool();
+    case ValueKind::Int: return v.as_int();
+    case ValueKind::Double: return v.as_double();
+    case ValueKind::String: return v.as_string();
+    case ValueKind::List: {
+      Json a = Json::array();
+      for (const Value& x : v.as_list()) a.push_back(to_json(x));
+      return a;
+    }
+    case ValueKind::Table: return to_json(v.as_table());
+  }
+  return nullptr;
+}
+
+Json counts_json(const StepCounts& c) {
+  return Json{{"succeeded", c.succeeded},       {"failed", c.failed},
+              {"timed_out", c.timed_out},       {"cancelled", c.cancelled},
+              {"skipped", c.skipped},           {"not_applicable", c.not_applicable},
+              {"blocked", c.blocked},           {"not_reached", c.not_reached}};
+}
+
+struct Fields {
+  Json& j;
+  void operator()(const RunStarted& b) const {
+    j["run"] = b.run_id;
+    j["plan"] = b.plan;
+    j["path"] = b.path;
+    j["host"] = b.host;
+    j["jobs"] = b.jobs;
+    j["steps"] = b.steps;
+    j["vars"] = to_json(b.vars);
+  }
+  void operator()(const StepStarted& b) const {
+    j["step"] = b.step;
+    j["attempt"] = b.attempt;
+    j["watcher"] = b.watcher;
+  }
+  void operator()(const StepOutput& b) const {
+    j["step"] = b.step;
+    j["stream"] = output_stream_name(b.stream);
+    j["line"] = b.line;
+  }
+  void operator()(const StepWarning& b) const {
+    j["step"] = b.step;
+    j["message"] = b.message;
+  }
+  void operator()(const WatcherFired& b) const {
+    j["step"] = b.step;
+    j["count"] = b.count;
+    j["details"] = to_json(b.details);
+    j["triggers"] = b.triggers;
+  }
+  void operator()(const StepRetrying& b) const {
+    j["step"] = b.step;
+    j["attempt"] = b.attempt;
+    j["wait_ms"] = b.wait.count();
+    j["message"] = b.message;
+    j["timed_out"] = b.timed_out;
+  }
+  void operator()(const StepFinished& b) const {
+    j["step"] = b.step;
+    j["status"] = step_status_name(b.status);
+    j["attempt"] = b.attempt;
+    j["exit_code"] = b.exit_code;
+    j["message"] = b.message;
+    j["outputs"] = to_json(b.outputs);
+    j["duration_ms"] = b.duration.count();
+  }
+  void operator()(const StepSkipped& b) const {
+    j["step"] = b.step;
+    j["kind"] = skip_kind_name(b.kind);
+    j["reason"] = b.reason;
+    j["cause"] = b.cause;
+  }
+  void operator()(const RunAborting& b) const {
+    j["reason"] = b.reason;
+    j["cause"] = b.cause;
+    j["interrupts"] = b.interrupts;
+  }
+  void operator()(const RunFinished& b) const {
+    j["outcome"] = run_outcome_name(b.outcome);
+    j["counts"] = counts_json(b.counts);
+    j["root_causes"] = b.root_causes;
+    j["duration_ms"] = b.duration.count();
+  }
+};
+
+}  // namespace
+
+std::string format_utc_ms(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  long frac = static_cast<long>(ms % 1000);
+  if (frac < 0) {
+    frac += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+std::string event_to_json(const Event& event) {
+  Json j;
+  j["v"] = kEventsFormatVersion;
+  j["t"] = event_type_name(event.body);
+  j["ts"] = format_utc_ms(event.time);
+  j["mono_ms"] = event.mono.count();
+  std::visit(Fields{j}, event.body);
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void JsonLinesSink::on_event(const Event& event) { out_ << event_to_json(event) << '\n'; }
+
+}  // namespace ordo

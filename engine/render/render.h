@@ -1,0 +1,50 @@
+// Renderers of the plan graph: Graphviz DOT, Mermaid, terminal text, and SVG through
+// Graphviz's `dot` program. Used by `ordo graph` (with --run, a run's states as colours).
+//
+// Every renderer is a pure function of (Plan, Graph, options) and deterministic: the same
+// input gives the same bytes, so outputs can be golden-tested. render_svg spawns `dot` and
+// waits for it. All functions are thread-safe for concurrent calls on const inputs.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "graph.h"
+#include "plan.h"
+#include "result.h"
+
+namespace ordo {
+
+struct RenderOptions {
+  // Optional run state per step id, for colouring (`ordo graph --run`): "succeeded", "failed",
+  // "timed_out", "skipped", "cancelled", "not_reached", "running". Steps without an entry are
+  // drawn uncoloured.
+  std::map<std::string, std::string> state;
+  // Optional reason text per step id (e.g. "requires backup-db, which failed"); shown as a
+  // tooltip in DOT and SVG, on its own line in text.
+  std::map<std::string, std::string> note;
+  // Show step descriptions (DOT tooltips, the text column, the plan's description).
+  bool with_descriptions = true;
+};
+
+// `digraph "name" { rankdir=LR; ... }`; edge styles by kind, watchers as hexagons beside what
+// they watch, `always` steps with a double border, fill colours from RenderOptions::state.
+std::string render_dot(const Plan& plan, const Graph& graph, const RenderOptions& opts = {});
+
+// `flowchart LR`; nodes are n0, n1, ... (step ids may hold hyphens) labelled with the id.
+std::string render_mermaid(const Plan& plan, const Graph& graph, const RenderOptions& opts = {});
+
+// Waves, watchers and the critical path, for a 100-column terminal; ANSI bold ids and coloured
+// states when `color`.
+std::string render_text(const Plan& plan, const Graph& graph, const RenderOptions& opts = {},
+                        bool color = false);
+
+// render_dot piped through `dot -Tsvg`. Error when `dot` is not on PATH (with the hint to
+// install Graphviz) or when it fails (with its stderr).
+Result<std::string> render_svg(const Plan& plan, const Graph& graph,
+                               const RenderOptions& opts = {});
+
+// Shared by the renderers: the fill colour for a run state ("" for none/unknown).
+const char* state_fill_color(const std::string& state);
+
+}  // namespace ordo

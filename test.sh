@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the whole ordo test suite on a fresh Debian bookworm machine (as root): installs what is
+# missing, starts a throwaway PostgreSQL for the database tests, builds with -Werror, runs
+# `meson test`, and ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./deps.sh
+ordo_install_deps
+
+# A throwaway PostgreSQL: own data and socket dir under /tmp, random loopback port, stopped on
+# exit. initdb and pg_ctl refuse root, so they run as `postgres` then.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGROOT=$(mktemp -d /tmp/ordo-pg.XXXXXX)
+RUNAS=()
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  chown postgres: "$PGROOT"
+  RUNAS=(runuser -u postgres --)
+fi
+cleanup() {
+  "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGROOT"
+}
+trap cleanup EXIT
+"${RUNAS[@]}" "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C \
+  --no-sync >/dev/null
+for try in 1 2 3 4 5; do
+  TEST_PGPORT=$((20000 + RANDOM % 20000))
+  if "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
+    -o "-k $PGROOT -p $TEST_PGPORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null; then
+    break
+  fi
+  [ $try = 5 ] && { cat "$PGROOT/server.log"; exit 1; }
+done
+export TEST_PGHOST=$PGROOT TEST_PGPORT
+
+BUILD=${ORDO_TEST_BUILD:-build-test}
+ordo_build "$BUILD" -Dwerror=true
+set +e
+meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@"
+rc=$?
+set -e
+# The LAST line is the plain closing line CI reads: doctest case counts, plus the
+# "ordo-test: N passed, M failed" lines of the script tests; meson's failure count is a floor
+# (a crashed or timed-out test prints no summary of its own).
+awk '/^\[doctest\] test cases:/ { gsub(/\|/, " "); p += $5; f += $7 }
+     /^ordo-test: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+     /^(Fail|Timeout|Unexpected Pass):/ { m += $NF }
+     END { if (m > f) f = m; printf "%d passed, %d failed\n", p, f }' "$BUILD/meson-logs/testlog.txt"
+exit $rc
