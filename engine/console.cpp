@@ -22,8 +22,13 @@ std::string local_hms(std::chrono::system_clock::time_point t) {
   return fmt::format("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+// Elapsed time for the live view: "4.2s" under a minute, then "3m07s".
 std::string seconds_text(Millis d) {
-  return format_duration(Millis(d.count() / 1000 * 1000));
+  int64_t ms = std::max<int64_t>(0, d.count());
+  if (ms < 60000) return fmt::format("{}.{}s", ms / 1000, ms % 1000 / 100);
+  int64_t s = ms / 1000;
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
 }
 
 std::string details_text(const ValueTable& details) {

@@ -40,8 +40,8 @@ class Expr {
   // Every ref in the expression, in source order.
   const std::vector<Ref>& refs() const { return refs_; }
 
-  // Evaluates; an unknown ref or a failed function is an Error. The result is converted to
-  // bool by eval_bool (non-empty string / non-zero int is true).
+  // Evaluates; an unknown ref or a failed function is an Error. eval_bool requires a boolean
+  // result: anything else is an Error ("a `when` must be true or false, got integer 2").
   Result<Value> eval(const Scope& scope) const;
   Result<bool> eval_bool(const Scope& scope) const;
 

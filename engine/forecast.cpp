@@ -27,11 +27,37 @@ std::string join_ids(const std::vector<StepRef>& refs, const char* last_sep = " 
   return out;
 }
 
-// Renders a value for a one-line summary, interpolating what is known at plan time.
+// Renders a string for a one-line summary: refs known at plan time are filled in, the others
+// stay as ${...} so the reader sees what is decided later.
+std::string preview_text(const std::string& text, const Scope& scope) {
+  auto tpl = Template::parse(text, {});
+  if (!tpl.ok()) return text;
+  std::string out;
+  for (const auto& seg : tpl->segments()) {
+    if (!seg.is_ref) {
+      out += seg.literal;
+      continue;
+    }
+    auto v = scope.lookup(seg.ref);
+    out += v ? v->to_text() : "${" + seg.ref.str() + "}";
+  }
+  return out;
+}
+
 std::string preview(const Value& v, const Scope& scope) {
-  auto r = interpolate_value(v, scope, /*partial=*/true);
-  const Value& shown = r.ok() ? r.value() : v;
-  return shown.to_text();
+  switch (v.kind()) {
+    case ValueKind::String: return preview_text(v.as_string(), scope);
+    case ValueKind::List: {
+      std::string out;
+      for (const auto& e : v.as_list()) {
+        std::string t = preview(e, scope);
+        if (t.empty() || t.find_first_of(" \t'\"") != std::string::npos) t = shell_quote(t);
+        out += (out.empty() ? "" : " ") + t;
+      }
+      return out;
+    }
+    default: return v.to_string();
+  }
 }
 
 std::string first_line(const std::string& s) {
@@ -58,12 +84,7 @@ std::string action_of(const StepDecl& s, const Scope& scope) {
   } else {
     for (const auto& [k, v] : s.params) {
       if (!action.empty()) action += ", ";
-      std::string text = v.is_string() ? preview(v, scope) : v.to_string();
-      if (v.is_table() || v.is_list()) {
-        auto r = interpolate_value(v, scope, true);
-        text = (r.ok() ? r.value() : v).to_string();
-      }
-      action += k + " = " + first_line(text);
+      action += k + " = " + first_line(v.is_table() ? v.to_string() : preview(v, scope));
     }
   }
   if (action.size() > 160) action = action.substr(0, 157) + "...";

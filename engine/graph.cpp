@@ -145,8 +145,14 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
   g.out_.assign(n, {});
   {
     std::vector<int> in_deg(n, 0), out_deg(n, 0);
-    for (const Edge& e : g.edges_) ++in_deg[e.to], ++out_deg[e.from];
-    for (int v = 0; v < n; ++v) g.in_[v].reserve(in_deg[v]), g.out_[v].reserve(out_deg[v]);
+    for (const Edge& e : g.edges_) {
+      ++in_deg[e.to];
+      ++out_deg[e.from];
+    }
+    for (int v = 0; v < n; ++v) {
+      g.in_[v].reserve(in_deg[v]);
+      g.out_[v].reserve(out_deg[v]);
+    }
   }
   for (int i = 0; i < static_cast<int>(g.edges_.size()); ++i) {
     g.out_[g.edges_[i].from].push_back(i);

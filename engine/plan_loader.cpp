@@ -208,50 +208,25 @@ Value to_value(const toml::node& n, Source& src) {
   }
 }
 
+// The common step keys (plan.cpp common_step_keys()), parsed into StepDecl fields.
+// clang-format off
 enum class Key {
-  Kind,
-  Description,
-  Requires,
-  After,
-  OnFailure,
-  Always,
-  Watches,
-  TriggeredBy,
-  When,
-  Timeout,
-  KillGrace,
-  Retries,
-  User,
-  Env,
-  Venv,
-  Cwd,
-  Outputs,
-  Idempotent,
-  Tags,
-  Handles
+  Kind, Description, Requires, After, OnFailure, Always, Watches, TriggeredBy, When, Timeout,
+  KillGrace, Retries, User, Env, Venv, Cwd, Outputs, Idempotent, Tags, Handles
 };
+// clang-format on
 
 std::optional<Key> common_key(std::string_view k) {
-  static const std::unordered_map<std::string_view, Key> keys = {{"kind", Key::Kind},
-                                                                 {"description", Key::Description},
-                                                                 {"requires", Key::Requires},
-                                                                 {"after", Key::After},
-                                                                 {"on_failure", Key::OnFailure},
-                                                                 {"always", Key::Always},
-                                                                 {"watches", Key::Watches},
-                                                                 {"triggered_by", Key::TriggeredBy},
-                                                                 {"when", Key::When},
-                                                                 {"timeout", Key::Timeout},
-                                                                 {"kill_grace", Key::KillGrace},
-                                                                 {"retries", Key::Retries},
-                                                                 {"user", Key::User},
-                                                                 {"env", Key::Env},
-                                                                 {"venv", Key::Venv},
-                                                                 {"cwd", Key::Cwd},
-                                                                 {"outputs", Key::Outputs},
-                                                                 {"idempotent", Key::Idempotent},
-                                                                 {"tags", Key::Tags},
-                                                                 {"handles", Key::Handles}};
+  // clang-format off
+  static const std::unordered_map<std::string_view, Key> keys = {
+      {"kind", Key::Kind}, {"description", Key::Description}, {"requires", Key::Requires},
+      {"after", Key::After}, {"on_failure", Key::OnFailure}, {"always", Key::Always},
+      {"watches", Key::Watches}, {"triggered_by", Key::TriggeredBy}, {"when", Key::When},
+      {"timeout", Key::Timeout}, {"kill_grace", Key::KillGrace}, {"retries", Key::Retries},
+      {"user", Key::User}, {"env", Key::Env}, {"venv", Key::Venv}, {"cwd", Key::Cwd},
+      {"outputs", Key::Outputs}, {"idempotent", Key::Idempotent}, {"tags", Key::Tags},
+      {"handles", Key::Handles}};
+  // clang-format on
   auto it = keys.find(k);
   if (it == keys.end()) return std::nullopt;
   return it->second;
@@ -325,8 +300,11 @@ class Loader {
     }
     if (!any) return;
     size_t kept = 0;
-    for (size_t i = 0; i < steps.size(); ++i)
-      if (!drop[i]) steps[kept++] = std::move(steps[i]);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (drop[i]) continue;
+      if (kept != i) steps[kept] = std::move(steps[i]);
+      ++kept;
+    }
     steps.resize(kept);
   }
 

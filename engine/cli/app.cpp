@@ -66,6 +66,19 @@ int ordo_main(int argc, char** argv) {
   graph->add_option("-o,--output", graph_opts.output, "write to FILE instead of stdout");
   add_common(graph, graph_opts.common);
 
+  RunOptions run_opts;
+  auto* run = app.add_subcommand("run", "run a plan: steps in dependency order, in parallel up "
+                                        "to -j, with a summary and per-step logs");
+  run->add_option("PLAN", run_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
+  run->add_option("-j,--jobs", run_opts.jobs,
+                  "steps running at once (default: the number of CPUs; watchers not counted)")
+      ->check(CLI::PositiveNumber);
+  run->add_flag("--yes,-y", run_opts.yes, "answer yes to every `confirm` gate");
+  run->add_option("--events", run_opts.events,
+                  "write every event as JSON lines to FILE (format: engine/events-format.md)")
+      ->type_name("FILE");
+  add_common(run, run_opts.common);
+
   auto* schema = app.add_subcommand(
       "schema", "print the JSON Schema of plan files, generated from the executor tables");
   auto* kinds = app.add_subcommand("kinds", "list the executor kinds");
@@ -83,6 +96,7 @@ int ordo_main(int argc, char** argv) {
   if (*check) return cmd_check(check_plans, check_common);
   if (*plan) return cmd_plan(plan_opts);
   if (*graph) return cmd_graph(graph_opts);
+  if (*run) return cmd_run(run_opts);
   if (*schema) return cmd_schema();
   if (*kinds) return cmd_kinds();
   if (*explain) return cmd_explain(explain_kind);

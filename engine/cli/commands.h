@@ -39,4 +39,13 @@ struct GraphOptions {
 };
 int cmd_graph(const GraphOptions& opts);
 
+struct RunOptions {
+  std::string plan;
+  int jobs = 0;         // -j N: steps running at once (0: the number of hardware threads)
+  bool yes = false;     // --yes: answer yes to `confirm` gates
+  std::string events;   // --events FILE: the JSON-lines event stream (events-format.md)
+  CommonOptions common;
+};
+int cmd_run(const RunOptions& opts);
+
 }  // namespace ordo::cli

@@ -4,6 +4,7 @@
 // Every renderer is a pure function of (Plan, Graph, options) and deterministic: the same
 // input gives the same bytes, so outputs can be golden-tested. render_svg spawns `dot` and
 // waits for it. All functions are thread-safe for concurrent calls on const inputs.
+// REQUIRES (every function): `graph` was built from `plan`.
 #pragma once
 
 #include <map>

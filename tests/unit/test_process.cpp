@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -330,6 +331,33 @@ TEST_SUITE("process") {
     REQUIRE(esc.out.size() == 2);
     CHECK(esc.out[1] == "leader-done"s);
     ::kill(std::stoi(esc.out[0]), SIGKILL);  // not ours to keep
+  }
+
+  TEST_CASE("no descriptor or child is left behind, whatever the ending" * doctest::timeout(60)) {
+    auto open_fds = [] {
+      size_t n = 0;
+      for (int fd = 0; fd < 1024; ++fd)
+        if (::fcntl(fd, F_GETFD) != -1) ++n;
+      return n;
+    };
+    const size_t before = open_fds();
+    for (int i = 0; i < 5; ++i) {
+      run_process(sh("echo x; echo y >&2"));
+      ProcessSpec missing;
+      missing.argv = {"/nonexistent/ordo-prog"};
+      run_process(missing);
+      ProcessSpec bad_cwd = sh("true");
+      bad_cwd.run_as.cwd = "/nonexistent-dir";
+      run_process(bad_cwd);
+      ProcessSpec timed = sh("sleep 10");
+      timed.deadline = Clock::now() + 50ms;
+      run_process(timed);
+    }
+    CHECK(open_fds() == before);
+    int st = 0;
+    errno = 0;
+    CHECK(::waitpid(-1, &st, WNOHANG) == -1);  // no child at all: none running, no zombie
+    CHECK(errno == ECHILD);
   }
 
   TEST_CASE("concurrent runs on several threads each get their own output and status" *

@@ -10,7 +10,9 @@
 #   - the index: index_versions PKG, index_field PKG VER N, index_revs HISTORY PACKAGE MAXVER
 # State files are small text files rewritten atomically (temp file + mv in the same dir).
 
-SBX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The wrappers run lib/*.sh by absolute path, so ROOT is BASH_SOURCE minus /lib/common.sh.
+SBX_ROOT=${BASH_SOURCE[0]%/lib/common.sh}
+[[ $SBX_ROOT == /* ]] || SBX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=/dev/null
 . "$SBX_ROOT/sandbox.env"
 INDICO_ROOT=$SBX_ROOT/opt/indico
@@ -23,9 +25,9 @@ sbx_psql() { "$SBX_PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$SBX_DSN" "$@"; 
 
 sbx_fault() { [[ -e $STATE/faults/$1 ]]; }
 
-sbx_python() { cat "$STATE/python"; }
-sbx_pyminor() { local v; v=$(sbx_python); echo "${v%.*}"; }
-sbx_site_packages() { echo "$VENV/lib/python$(sbx_pyminor)/site-packages"; }
+sbx_python() { local v; read -r v <"$STATE/python"; echo "$v"; }
+sbx_pyminor() { local v; read -r v <"$STATE/python"; echo "${v%.*}"; }
+sbx_site_packages() { local v; read -r v <"$STATE/python"; echo "$VENV/lib/python${v%.*}/site-packages"; }
 
 # The installed version of PKG (empty if not installed). $STATE/installed holds "name version".
 sbx_installed() {
@@ -125,4 +127,4 @@ index_revs() {
 index_has_history() { grep -q "^rev|$1|" "$INDEX"; }
 
 # A uWSGI-style log timestamp.
-sbx_now() { date '+%a %b %e %T %Y'; }
+sbx_now() { printf '%(%a %b %e %T %Y)T\n' -1; }

@@ -27,9 +27,9 @@ ALEMBIC='INFO  [alembic.runtime.migration]'
 # The SQL that the fault fail-migration appends to the newest pending core revision.
 FAIL_SQL='ALTER TABLE events ADD CONSTRAINT fk_events_category_id_categories FOREIGN KEY (category_id) REFERENCES categories (id)'
 
-usage_error() { # MESSAGE [USAGE]
-  printf 'Usage: %s\nTry '\''%s --help'\'' for help.\n\nError: %s\n' "${2:-indico [OPTIONS] COMMAND [ARGS]...}" \
-    "${2%% \[*}" "$1" >&2
+usage_error() { # MESSAGE [USAGE], click's format
+  local usage=${2:-indico [OPTIONS] COMMAND [ARGS]...}
+  printf 'Usage: %s\nTry '\''%s --help'\'' for help.\n\nError: %s\n' "$usage" "${usage%% \[*}" "$1" >&2
   exit 2
 }
 
@@ -346,7 +346,7 @@ cmd_setup() {
 cmd_celery() {
   [[ ${1:-} == worker ]] || usage_error "No such command '${1:-}'." "indico celery [OPTIONS] COMMAND [ARGS]..."
   shift
-  local beat=0 a log=$INDICO_ROOT/log/celery.log version stopping=0
+  local beat=0 a log=$INDICO_ROOT/log/celery.log version
   for a; do [[ $a == -B || $a == --beat ]] && beat=1; done
   load_app
   version=$(sbx_installed indico)

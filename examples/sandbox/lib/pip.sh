@@ -142,12 +142,19 @@ record() {
 }
 
 cmd_install() {
-  local upgrade=0 force=0 a reqs=() name spec cur b
-  for a; do
+  local upgrade=0 force=0 a reqs=() name spec cur b args=() i
+  for a; do # split clusters of short options: -Uq = -U -q
+    if [[ $a =~ ^-[A-Za-z]{2,}$ ]]; then
+      for ((i = 1; i < ${#a}; i++)); do args+=("-${a:i:1}"); done
+    else
+      args+=("$a")
+    fi
+  done
+  for a in "${args[@]}"; do
     case $a in
       -U | --upgrade) upgrade=1 ;;
       --force-reinstall) force=1 ;;
-      -q | --quiet | --no-cache-dir | --no-cache | --disable-pip-version-check | --no-deps) ;;
+      -q | --quiet | -v | --verbose | --no-cache-dir | --no-cache | --disable-pip-version-check | --no-deps) ;;
       --upgrade-strategy=* | --progress-bar=*) ;;
       -*) usage_error "no such option: $a" ;;
       *) reqs+=("$a") ;;

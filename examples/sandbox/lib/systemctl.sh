@@ -24,7 +24,7 @@ set -uo pipefail
 UNITDIR=$SBX_ROOT/etc/systemd/system
 SD=$SBX_ROOT/run/systemd   # runtime state: loaded/ unit copies, pid, journal, lock files
 LOADED=$SD/loaded
-HOST=$(uname -n)
+HOST=${HOSTNAME:-localhost}
 
 QUIET=0 NOW=0 NOBLOCK=0 VALUE=0 LINES=10 PROPS=() VERB='' UNITS=()
 while (($#)); do
@@ -52,7 +52,12 @@ unit_file() {
   elif [[ -f $UNITDIR/$1 ]]; then echo "$UNITDIR/$1"
   else return 1; fi
 }
-key() { sed -n "s/^$2=//p" "$1" | tail -n1; } # key FILE KEY
+# key FILE KEY: the last KEY= value in a unit file (read in bash: systemctl runs it a lot).
+key() {
+  local line v=''
+  while IFS= read -r line; do [[ $line == "$2="* ]] && v=${line#*=}; done <"$1"
+  printf '%s\n' "$v"
+}
 has_process() { [[ $(key "$1" Type) != oneshot ]]; }
 
 warn_changed() {
@@ -61,13 +66,13 @@ warn_changed() {
   return 0
 }
 
-journal() { echo "$(date '+%b %d %T') $HOST systemd[1]: $2" >>"$SD/$1.journal"; }
+journal() { printf '%(%b %d %T)T %s systemd[1]: %s\n' -1 "$HOST" "$2" >>"$SD/$1.journal"; }
 
 # alive PID: running and not a zombie.
 alive() {
   local st
   [[ -r /proc/$1/stat ]] || return 1
-  read -r st </proc/"$1"/stat 2>/dev/null || return 1
+  read -r st 2>/dev/null </proc/"$1"/stat || return 1
   st=${st##*) }
   [[ ${st%% *} != Z ]]
 }
@@ -77,7 +82,7 @@ alive() {
 group_members() {
   local f line fields
   for f in /proc/[0-9]*/stat; do
-    read -r line <"$f" 2>/dev/null || continue
+    read -r line 2>/dev/null <"$f" || continue
     read -r -a fields <<<"${line##*) }" # 0 state, 1 ppid, 2 pgrp
     [[ ${fields[2]} == "$1" && ${fields[0]} != Z ]] && echo "${f//[^0-9]/}"
   done
@@ -121,7 +126,7 @@ do_start() { # UNIT FILE
   [[ $(unit_state "$u" "$f") == active ]] && return 0
   if ! has_process "$f"; then
     : >"$SD/$u.active"
-    date '+%s' >"$SD/$u.since"
+    printf '%(%s)T\n' -1 >"$SD/$u.since"
     journal "$u" "Finished $(key "$f" Description)."
     return 0
   fi
@@ -150,14 +155,14 @@ do_start() { # UNIT FILE
   ((EUID == 0)) && [[ $user != root ]] && creds=(setpriv "--reuid=$user" "--regid=$group" --init-groups --)
   journal "$u" "Started $(key "$f" Description)."
   (
-    for n in /proc/$BASHPID/fd/*; do n=${n##*/}; ((n > 2)) && eval "exec $n>&-"; done 2>/dev/null
+    for n in /proc/"$BASHPID"/fd/*; do n=${n##*/}; ((n > 2)) && eval "exec $n>&-"; done 2>/dev/null
     cd / || exit 1
     [[ -n $umask_ ]] && umask "$umask_"
     exec setsid "${creds[@]}" env -i "${envs[@]}" "${argv[@]}"
   ) </dev/null >>"$SD/$u.journal" 2>&1 &
   pid=$!
   echo "$pid" >"$SD/$u.pid"
-  date '+%s' >"$SD/$u.since"
+  printf '%(%s)T\n' -1 >"$SD/$u.since"
   [[ $(key "$f" Type) == notify ]] && ((!NOBLOCK)) || return 0
   for ((n = 0; n < 300; n++)); do # up to 15 s, like a (short) TimeoutStartSec
     grep -q 'READY=1' "$notify" 2>/dev/null && return 0

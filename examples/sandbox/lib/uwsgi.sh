@@ -46,7 +46,11 @@ declare -a WFD=() WPID=() WBACK=() WHOLD=()
 
 spawn_worker() { # I
   local i=$1 fd
-  exec {fd}> >(PGAPPNAME=uwsgi exec "$SBX_PGBIN/psql" -X -q -At -d "$DSN" >/dev/null)
+  # The worker must not keep other workers' pipes open (they would never see EOF on a reload).
+  exec {fd}> >(
+    for f in /proc/"$BASHPID"/fd/*; do f=${f##*/}; ((f > 2)) && eval "exec $f>&-"; done 2>/dev/null
+    PGAPPNAME=uwsgi exec "$SBX_PGBIN/psql" -X -q -At -d "$DSN" >/dev/null
+  )
   WPID[i]=$! WFD[i]=$fd WHOLD[i]=0 WBACK[i]=''
   log "spawned uWSGI worker $i (pid: ${WPID[i]}, cores: 1)"
 }
@@ -56,7 +60,7 @@ spawn_worker() { # I
 sync_worker() {
   local i=$1 f="$RUN/w$1.sync" n
   rm -f "$f"
-  printf "\\\\o '%s'\nSELECT pg_backend_pid();\n\\\\o\n" "$f" >&"${WFD[i]}" 2>/dev/null || return 1
+  printf "\\\\o '%s'\nSELECT pg_backend_pid();\n\\\\o\n" "$f" 1>&"${WFD[i]}" 2>/dev/null || return 1
   for ((n = 0; n < 100; n++)); do
     [[ -s $f ]] && { WBACK[i]=$(<"$f"); rm -f "$f"; return 0; }
     sleep 0.05
@@ -77,7 +81,7 @@ hold_lock_if_armed() {
   local f="$RUN/w1.sync" n
   rm -f "$f"
   # \qecho writes to the \o file without a query: the session's last query stays the SELECT.
-  printf "BEGIN;\nSELECT id, title FROM events ORDER BY id LIMIT 1;\n\\\\o '%s'\n\\\\qecho held\n\\\\o\n" "$f" >&"${WFD[1]}" 2>/dev/null
+  printf "BEGIN;\nSELECT id, title FROM events ORDER BY id LIMIT 1;\n\\\\o '%s'\n\\\\qecho held\n\\\\o\n" "$f" 1>&"${WFD[1]}" 2>/dev/null
   for ((n = 0; n < 100; n++)); do [[ -s $f ]] && break; sleep 0.05; done
   rm -f "$f"
   WHOLD[1]=1
@@ -166,7 +170,7 @@ while :; do
       sync_worker "$i"
       write_backends
     elif ((!WHOLD[i])); then
-      echo 'SELECT count(*) FROM events;' >&"${WFD[i]}" 2>/dev/null
+      echo 'SELECT count(*) FROM events;' 1>&"${WFD[i]}" 2>/dev/null
     fi
   done
 done

@@ -1,0 +1,1 @@
+check tests/bad_plans/many_errors.toml

@@ -1,0 +1,1 @@
+check examples/hello.toml examples/cleanup.toml

@@ -1,0 +1,1 @@
+graph examples/watchdog.toml --format dot

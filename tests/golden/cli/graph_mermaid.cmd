@@ -1,0 +1,1 @@
+graph examples/parallel.toml --format mermaid

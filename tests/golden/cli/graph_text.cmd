@@ -1,0 +1,1 @@
+graph examples/cleanup.toml --format text

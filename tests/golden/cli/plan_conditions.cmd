@@ -1,0 +1,1 @@
+plan examples/conditions.toml --fact os_family=debian

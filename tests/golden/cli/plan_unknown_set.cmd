@@ -1,0 +1,1 @@
+plan examples/hello.toml --set whom=x

@@ -1,0 +1,257 @@
+// What a run leaves behind: console lines (plain and live), the JSON-lines events, the state
+// directory layout and modes, the per-step log files.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "console.h"
+#include "events_json.h"
+#include "state_dir.h"
+#include "step_logs.h"
+
+using namespace ordo;
+using namespace std::string_literals;
+
+namespace {
+
+const auto kT0 = std::chrono::system_clock::time_point(std::chrono::seconds(1'795'654'923)) +
+                 std::chrono::milliseconds(456);  // 2026-11-26T01:02:03.456Z
+
+Event ev(EventBody body, int64_t mono_ms = 0) {
+  return Event{kT0 + std::chrono::milliseconds(mono_ms), Millis(mono_ms), std::move(body)};
+}
+
+ConsoleOptions plain() {
+  ConsoleOptions o;
+  o.clock_text = [](std::chrono::system_clock::time_point) { return "12:00:01"s; };
+  o.logs_dir = "/state/p/runs/R";
+  return o;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int mode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return static_cast<int>(st.st_mode & 0777);
+}
+
+struct TempDir {
+  std::string dir;
+  TempDir() {
+    char tmpl[] = "/tmp/ordo-output-test.XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+  }
+  ~TempDir() {
+    if (std::uncaught_exceptions() > 0 || std::getenv("ORDO_KEEP_TEST_DIRS")) return;
+    [[maybe_unused]] int rc = std::system(("rm -rf '" + dir + "'").c_str());
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("run_output") {
+  TEST_CASE("console, plain mode: one timestamped line per event, no step output") {
+    std::ostringstream out;
+    ConsoleSink c(out, plain());
+    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 2, {"backup-db", "pip-indico"}, {}}));
+    c.on_event(ev(StepStarted{"backup-db", 1, false}));
+    c.on_event(ev(StepOutput{"backup-db", OutputStream::Stdout, "dumping"}));
+    c.on_event(ev(StepFinished{"backup-db", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)}));
+    c.on_event(ev(StepStarted{"pip-indico", 2, false}));
+    c.on_event(ev(StepSkipped{"reload-uwsgi", SkipKind::NotApplicable,
+                              "condition false (steps.w.fired == 0)", ""}));
+    c.on_event(ev(StepRetrying{"pip-indico", 3, Millis(4000), "exit code 1", false}));
+    c.on_event(ev(WatcherFired{"w", 1, {{"blockers", Value("pid 42\npid 43")}}, {"restart"}}));
+    c.on_event(ev(StepFinished{"pip-indico", StepStatus::Failed, 3, 1, "exit code 1", {},
+                               Millis(100)}));
+    c.on_event(ev(StepWarning{"w", "database unreachable"}));
+    CHECK(out.str() ==
+          "12:00:01 run   p (2 steps, -j 2, run R)\n"
+          "12:00:01 start backup-db\n"
+          "12:00:01 ok    backup-db (2.1s)\n"
+          "12:00:01 start pip-indico (attempt 2)\n"
+          "12:00:01 skip  reload-uwsgi: condition false (steps.w.fired == 0)\n"
+          "12:00:01 retry pip-indico: exit code 1; attempt 3 in 4s\n"
+          "12:00:01 fired w: blockers = pid 42;pid 43 -> restart\n"
+          "12:00:01 FAIL  pip-indico: exit code 1\n"
+          "12:00:01 warn  w: database unreachable\n"s);
+  }
+
+  TEST_CASE("console summary: root cause with its last output, what it blocked, the logs") {
+    std::ostringstream out;
+    ConsoleOptions o = plain();
+    o.tail_lines = 2;
+    ConsoleSink c(out, o);
+    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}}));
+    c.on_event(ev(StepStarted{"a", 1, false}));
+    for (const char* l : {"one", "two", "\x1b[31mERROR\x1b[0m: three"})
+      c.on_event(ev(StepOutput{"a", OutputStream::Stderr, l}));
+    c.on_event(ev(StepFinished{"a", StepStatus::Failed, 1, 2, "exit code 2", {}, Millis(10)}));
+    c.on_event(ev(StepSkipped{"b", SkipKind::Blocked, "requires a, which failed", "a"}));
+    c.on_event(ev(StepSkipped{"c", SkipKind::Blocked, "requires b, which was skipped because a failed", "a"}));
+    c.on_event(ev(StepSkipped{"d", SkipKind::NotApplicable, "not needed", ""}));
+    c.on_event(ev(StepFinished{"h", StepStatus::Failed, 1, 1, "exit code 1", {}, Millis(10)}));
+    StepCounts counts;
+    counts.failed = 2;
+    counts.skipped = 3;
+    counts.blocked = 2;
+    counts.not_applicable = 1;
+    out.str("");
+    c.on_event(ev(RunFinished{RunOutcome::Failed, counts, {"a"}, Millis(1500)}));
+    CHECK(out.str() ==
+          "\nRun FAILED after 1.5s: 2 failed, 3 skipped (1 not needed, 2 blocked by a failure)\n"
+          "  root cause: a failed: exit code 2\n"
+          "    last output (steps/a.log):\n"
+          "      | two\n"
+          "      | ERROR: three\n"
+          "    skipped because of it: b, c\n"
+          "  failed but handled: h\n"
+          "Logs: /state/p/runs/R (each step's output in steps/<id>.log)\n"s);
+  }
+
+  TEST_CASE("console, live mode: running steps redrawn in place, finished ones scroll above") {
+    std::ostringstream out;
+    ConsoleOptions o;
+    o.live = true;
+    o.color = true;
+    o.width = [] { return 40; };
+    ConsoleSink c(out, o);
+    c.on_event(ev(StepStarted{"db-upgrade", 1, false}));
+    c.on_event(ev(StepStarted{"watchdog", 1, true}));
+    std::string first = out.str();
+    CHECK(first.find("db-upgrade") != std::string::npos);
+    CHECK(first.find("(watching)") != std::string::npos);
+    out.str("");
+    c.on_event(ev(StepOutput{"db-upgrade", OutputStream::Stdout,
+                             "INFO  [alembic] Running upgrade a -> b, a very long line indeed"},
+                  1000));
+    std::string redraw = out.str();
+    CHECK(redraw.rfind("\r\x1b[2A\x1b[J", 0) == 0);  // back up over the 2 live lines
+    CHECK(redraw.find("1.0s") != std::string::npos);
+    CHECK(redraw.find("…") != std::string::npos);  // cut to the terminal width
+    CHECK(redraw.find("INFO  [alembic]") != std::string::npos);
+    out.str("");
+    c.on_event(ev(StepFinished{"db-upgrade", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)},
+                  2100));
+    std::string fin = out.str();
+    CHECK(fin.rfind("\r\x1b[2A\x1b[J", 0) == 0);
+    CHECK(fin.find("✓") != std::string::npos);
+    CHECK(fin.find("db-upgrade (2.1s)\n") != std::string::npos);
+    CHECK(fin.find("watchdog") != std::string::npos);  // still live, drawn again below
+    out.str("");
+    c.on_tick(kT0, Millis(2500));
+    CHECK(out.str().rfind("\r\x1b[1A\x1b[J", 0) == 0);  // only the watcher is live now
+  }
+
+  TEST_CASE("sanitize_line and fit_columns keep one terminal line") {
+    CHECK(sanitize_line("a\tb\x1b[1;31mred\x1b[0m\x07") == "a bred"s);
+    CHECK(sanitize_line("10%\r20%\r30%") == "30%"s);
+    CHECK(fit_columns("abcdef", 4) == "abc…"s);
+    CHECK(fit_columns("abcd", 4) == "abcd"s);
+    CHECK(fit_columns("ééééé", 3) == "éé…"s);
+  }
+
+  TEST_CASE("events JSON: versioned records with every documented field") {
+    CHECK(format_utc_ms(kT0) == "2026-11-26T01:02:03.456Z"s);
+    std::string line = event_to_json(
+        ev(StepFinished{"a", StepStatus::TimedOut, 2, -1, "timed out after 5s",
+                        {{"version", Value("3.3")}}, Millis(5012)},
+           7));
+    CHECK(line ==
+          R"({"v":1,"t":"step_finished","ts":"2026-11-26T01:02:03.463Z","mono_ms":7,"step":"a",)"
+          R"("status":"timed_out","attempt":2,"exit_code":-1,"message":"timed out after 5s",)"
+          R"("outputs":{"version":"3.3"},"duration_ms":5012})"s);
+    auto skip = nlohmann::json::parse(event_to_json(
+        ev(StepSkipped{"b", SkipKind::Blocked, "requires a, which failed", "a"})));
+    CHECK(skip["t"] == "step_skipped");
+    CHECK(skip["kind"] == "blocked");
+    CHECK(skip["cause"] == "a");
+    auto fin = nlohmann::json::parse(event_to_json(ev(RunFinished{RunOutcome::Interrupted, {}, {}, Millis(3)})));
+    CHECK(fin["outcome"] == "interrupted");
+    CHECK(fin["counts"]["not_reached"] == 0);
+    CHECK(fin["root_causes"].is_array());
+  }
+
+  TEST_CASE("events JSON: invalid UTF-8 in output is replaced, not an error") {
+    std::string line = event_to_json(ev(StepOutput{"a", OutputStream::Stderr, "bad \xff byte"}));
+    auto j = nlohmann::json::parse(line);
+    CHECK(j["line"] == "bad \xEF\xBF\xBD byte");
+    CHECK(j["stream"] == "stderr");
+  }
+
+  TEST_CASE("events JSON: the sink writes one line per event") {
+    std::ostringstream out;
+    JsonLinesSink sink(out);
+    sink.on_event(ev(StepStarted{"a", 1, false}));
+    sink.on_event(ev(StepWarning{"a", "hm"}));
+    std::string s = out.str();
+    CHECK(std::count(s.begin(), s.end(), '\n') == 2);
+    CHECK(s.find(R"("t":"step_warning")") != std::string::npos);
+  }
+
+  TEST_CASE("state dir: the default follows root, XDG_STATE_HOME, then HOME") {
+    CHECK(default_state_dir(true, "/x", "/home/u") == "/var/lib/ordo"s);
+    CHECK(default_state_dir(false, "/xdg", "/home/u") == "/xdg/ordo"s);
+    CHECK(default_state_dir(false, "relative", "/home/u") == "/home/u/.local/state/ordo"s);
+    CHECK(default_state_dir(false, nullptr, "/home/u") == "/home/u/.local/state/ordo"s);
+  }
+
+  TEST_CASE("state dir: run ids are the UTC time and a short random suffix") {
+    CHECK(make_run_id(kT0, 0x1a2b) == "20261126T010203Z-1a2b"s);
+    CHECK(make_run_id(kT0, 0xffff1a2b) == "20261126T010203Z-1a2b"s);
+    CHECK(new_run_id().size() == 21);
+  }
+
+  TEST_CASE("state dir: run directories are 0700, private files 0600") {
+    TempDir t;
+    auto p = create_run_dirs(t.dir + "/state", "indico-3x", "RUN");
+    REQUIRE(p.ok());
+    CHECK(p->run_dir == t.dir + "/state/indico-3x/runs/RUN");
+    CHECK(p->step_log("db") == t.dir + "/state/indico-3x/runs/RUN/steps/db.log");
+    CHECK(mode_of(t.dir + "/state") == 0700);
+    CHECK(mode_of(p->run_dir) == 0700);
+    CHECK(mode_of(p->steps_dir) == 0700);
+    REQUIRE(create_private_file(p->log_file).ok());
+    CHECK(mode_of(p->log_file) == 0600);
+    CHECK_FALSE(create_run_dirs("/proc/no/such", "p", "r").ok());
+  }
+
+  TEST_CASE("step logs: every attempt's output in the step's file, with ordo's marks") {
+    TempDir t;
+    {
+      StepLogSink logs(t.dir);
+      logs.on_event(ev(StepStarted{"a", 1, false}));
+      logs.on_event(ev(StepOutput{"a", OutputStream::Stdout, "out 1"}));
+      logs.on_event(ev(StepOutput{"a", OutputStream::Stderr, "err 1"}));
+      logs.on_event(ev(StepRetrying{"a", 2, Millis(1000), "exit code 1", false}));
+      logs.on_event(ev(StepStarted{"a", 2, false}));
+      logs.on_event(ev(StepOutput{"a", OutputStream::Info, "note"}));
+      logs.flush();
+      CHECK(read_file(t.dir + "/a.log").find("# note\n") != std::string::npos);  // flushed
+      logs.on_event(ev(StepFinished{"a", StepStatus::Succeeded, 2, 0, "", {}, Millis(1500)}));
+    }
+    std::string log = read_file(t.dir + "/a.log");
+    CHECK(log ==
+          "ordo: step a attempt 1 started at 2026-11-26T01:02:03.456Z\n"
+          "out 1\n"
+          "err 1\n"
+          "ordo: attempt 1 failed: exit code 1; retrying in 1s\n"
+          "ordo: step a attempt 2 started at 2026-11-26T01:02:03.456Z\n"
+          "# note\n"
+          "ordo: a succeeded after 1.5s\n"s);
+    CHECK(mode_of(t.dir + "/a.log") == 0600);
+  }
+}
