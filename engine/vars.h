@@ -28,7 +28,7 @@ Result<VarOverride> parse_set_arg(std::string_view arg);
 
 // Applies overrides in order. Unknown names are errors (with a suggestion); values that do
 // not convert to the declared type are errors; a var with no default that is not set is an
-// error. Variable values may reference other variables with ${...}; those are expanded.
+// error. Variable values are literal: `${...}` inside a value is not expanded.
 VarValues resolve_vars(const Plan& plan, const std::vector<VarOverride>& overrides,
                        Diagnostics& diags);
 
