@@ -48,7 +48,9 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-std::string plural(int n, const char* what) { return fmt::format("{} {}", n, what); }
+std::string plural(int n, const char* what) {
+  return fmt::format("{} {}", n, what);
+}
 
 }  // namespace
 
@@ -122,7 +124,15 @@ void ConsoleSink::clear_live() {
   live_lines_ = 0;
 }
 
+bool ConsoleSink::paused() const {
+  for (const std::string& id : running_)
+    if (auto it = steps_.find(id); it != steps_.end() && it->second.owns_terminal) return true;
+  return false;
+}
+
 void ConsoleSink::draw_live(Millis mono) {
+  last_draw_ = mono;
+  if (paused()) return;
   static const char* kSpin[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
   const int width = std::max(20, opt_.width());
   for (const std::string& id : running_) {
@@ -135,7 +145,6 @@ void ConsoleSink::draw_live(Millis mono) {
     out_ << paint(kYellow, text.substr(0, cut)) << paint(kDim, text.substr(cut)) << '\n';
     ++live_lines_;
   }
-  last_draw_ = mono;
 }
 
 void ConsoleSink::on_event(const Event& e) {
@@ -152,6 +161,7 @@ void ConsoleSink::on_event(const Event& e) {
           StepView& v = steps_[b.step];
           v.started = e.mono;
           v.watcher = b.watcher;
+          v.owns_terminal = b.kind == "confirm";
           v.last_line.clear();
           v.tail.clear();
           running_.push_back(b.step);
@@ -233,7 +243,9 @@ void ConsoleSink::on_tick(std::chrono::system_clock::time_point, Millis mono) {
   out_.flush();
 }
 
-void ConsoleSink::flush() { out_.flush(); }
+void ConsoleSink::flush() {
+  out_.flush();
+}
 
 void ConsoleSink::summary(const RunFinished& f) {
   const StepCounts& c = f.counts;
@@ -244,7 +256,7 @@ void ConsoleSink::summary(const RunFinished& f) {
   if (c.cancelled) parts.push_back(plural(c.cancelled, "cancelled"));
   if (c.skipped) {
     std::vector<std::string> why;
-    if (c.not_applicable) why.push_back(plural(c.not_applicable, "not needed"));
+    if (c.not_applicable) why.push_back(plural(c.not_applicable, "not applicable"));
     if (c.blocked) why.push_back(plural(c.blocked, "blocked by a failure"));
     if (c.not_reached) why.push_back(plural(c.not_reached, "not started"));
     parts.push_back(plural(c.skipped, "skipped") + " (" + join(why) + ")");
@@ -258,8 +270,12 @@ void ConsoleSink::summary(const RunFinished& f) {
       title = "Run succeeded in " + format_duration(f.duration);
       color = kGreen;
       break;
-    case RunOutcome::Failed: title = "Run FAILED after " + format_duration(f.duration); break;
-    case RunOutcome::Refused: title = "Run REFUSED after " + format_duration(f.duration); break;
+    case RunOutcome::Failed:
+      title = "Run FAILED after " + format_duration(f.duration);
+      break;
+    case RunOutcome::Refused:
+      title = "Run REFUSED after " + format_duration(f.duration);
+      break;
     case RunOutcome::Interrupted:
       title = "Run INTERRUPTED after " + format_duration(f.duration);
       break;
@@ -278,7 +294,9 @@ void ConsoleSink::summary(const RunFinished& f) {
 
   for (const std::string& id : f.root_causes) {
     const StepView& v = steps_[id];
-    std::string what = v.status == "timed_out" ? "timed out" : v.status == "cancelled" ? "was cancelled" : "failed";
+    std::string what = v.status == "timed_out"   ? "timed out"
+                       : v.status == "cancelled" ? "was cancelled"
+                                                 : "failed";
     out_ << "  " << paint(kRed, "root cause:") << ' ' << id << ' ' << what
          << (v.message.empty() ? "" : ": " + v.message) << '\n';
     if (!v.tail.empty()) {

@@ -25,10 +25,10 @@
 namespace ordo {
 
 struct ConsoleOptions {
-  bool live = false;   // redraw running steps in place (a terminal)
-  bool color = false;  // ANSI colours and ✓ ✗ marks
+  bool live = false;                               // redraw running steps in place (a terminal)
+  bool color = false;                              // ANSI colours and ✓ ✗ marks
   std::function<int()> width = [] { return 80; };  // terminal columns, asked at each redraw
-  std::string logs_dir;  // the run's directory, named in the summary ("": not named)
+  std::string logs_dir;   // the run's directory, named in the summary ("": not named)
   size_t tail_lines = 8;  // output lines kept per step for the failure summary
   // Wall-clock time as "HH:MM:SS" for plain lines. Default: local time.
   std::function<std::string(std::chrono::system_clock::time_point)> clock_text;
@@ -45,6 +45,7 @@ class ConsoleSink final : public EventSink {
   struct StepView {
     Millis started{0};
     bool watcher = false;
+    bool owns_terminal = false;  // a `confirm` gate: it talks to the terminal itself
     std::string last_line;
     std::deque<std::string> tail;
     std::string status;   // "" while unknown
@@ -58,6 +59,7 @@ class ConsoleSink final : public EventSink {
             const std::string& text);
   void clear_live();
   void draw_live(Millis mono);
+  bool paused() const;  // a running step owns the terminal: no live area
   void summary(const RunFinished& f);
   std::string paint(const std::string& color, const std::string& text) const;
 

@@ -4,49 +4,68 @@ namespace ordo {
 
 const char* step_status_name(StepStatus s) {
   switch (s) {
-    case StepStatus::Succeeded: return "succeeded";
-    case StepStatus::Failed: return "failed";
-    case StepStatus::TimedOut: return "timed_out";
-    case StepStatus::Cancelled: return "cancelled";
-    case StepStatus::Skipped: return "skipped";
+    case StepStatus::Succeeded:
+      return "succeeded";
+    case StepStatus::Failed:
+      return "failed";
+    case StepStatus::TimedOut:
+      return "timed_out";
+    case StepStatus::Cancelled:
+      return "cancelled";
+    case StepStatus::Skipped:
+      return "skipped";
   }
   return "?";
 }
 
 StepStatus step_status_of(Outcome::Status s) {
   switch (s) {
-    case Outcome::Status::Succeeded: return StepStatus::Succeeded;
-    case Outcome::Status::Failed: return StepStatus::Failed;
-    case Outcome::Status::TimedOut: return StepStatus::TimedOut;
-    case Outcome::Status::Cancelled: return StepStatus::Cancelled;
+    case Outcome::Status::Succeeded:
+      return StepStatus::Succeeded;
+    case Outcome::Status::Failed:
+      return StepStatus::Failed;
+    case Outcome::Status::TimedOut:
+      return StepStatus::TimedOut;
+    case Outcome::Status::Cancelled:
+      return StepStatus::Cancelled;
   }
   return StepStatus::Failed;
 }
 
 const char* skip_kind_name(SkipKind k) {
   switch (k) {
-    case SkipKind::NotApplicable: return "not_applicable";
-    case SkipKind::Blocked: return "blocked";
-    case SkipKind::NotReached: return "not_reached";
+    case SkipKind::NotApplicable:
+      return "not_applicable";
+    case SkipKind::Blocked:
+      return "blocked";
+    case SkipKind::NotReached:
+      return "not_reached";
   }
   return "?";
 }
 
 const char* run_outcome_name(RunOutcome o) {
   switch (o) {
-    case RunOutcome::Succeeded: return "succeeded";
-    case RunOutcome::Failed: return "failed";
-    case RunOutcome::Refused: return "refused";
-    case RunOutcome::Interrupted: return "interrupted";
+    case RunOutcome::Succeeded:
+      return "succeeded";
+    case RunOutcome::Failed:
+      return "failed";
+    case RunOutcome::Refused:
+      return "refused";
+    case RunOutcome::Interrupted:
+      return "interrupted";
   }
   return "?";
 }
 
 const char* output_stream_name(OutputStream s) {
   switch (s) {
-    case OutputStream::Stdout: return "stdout";
-    case OutputStream::Stderr: return "stderr";
-    case OutputStream::Info: return "info";
+    case OutputStream::Stdout:
+      return "stdout";
+    case OutputStream::Stderr:
+      return "stderr";
+    case OutputStream::Info:
+      return "info";
   }
   return "?";
 }

@@ -63,6 +63,7 @@ struct StepStarted {
   std::string step;
   int attempt = 1;       // 1-based, within this run of the step
   bool watcher = false;  // a watcher (runs beside its watched steps, takes no -j slot)
+  std::string kind;      // the executor kind ("shell", "confirm", ...)
 };
 struct StepOutput {
   std::string step;
@@ -81,9 +82,9 @@ struct WatcherFired {
 };
 struct StepRetrying {
   std::string step;
-  int attempt = 2;       // the attempt that will start after the wait
-  Millis wait{0};        // backoff before it
-  std::string message;   // why the previous attempt failed
+  int attempt = 2;      // the attempt that will start after the wait
+  Millis wait{0};       // backoff before it
+  std::string message;  // why the previous attempt failed
   bool timed_out = false;
 };
 struct StepFinished {

@@ -20,26 +20,32 @@ Json to_json(const ValueTable& t) {
 
 Json to_json(const Value& v) {
   switch (v.kind()) {
-    case ValueKind::Null: return nullptr;
-    case ValueKind::Bool: return v.as_bool();
-    case ValueKind::Int: return v.as_int();
-    case ValueKind::Double: return v.as_double();
-    case ValueKind::String: return v.as_string();
+    case ValueKind::Null:
+      return nullptr;
+    case ValueKind::Bool:
+      return v.as_bool();
+    case ValueKind::Int:
+      return v.as_int();
+    case ValueKind::Double:
+      return v.as_double();
+    case ValueKind::String:
+      return v.as_string();
     case ValueKind::List: {
       Json a = Json::array();
       for (const Value& x : v.as_list()) a.push_back(to_json(x));
       return a;
     }
-    case ValueKind::Table: return to_json(v.as_table());
+    case ValueKind::Table:
+      return to_json(v.as_table());
   }
   return nullptr;
 }
 
 Json counts_json(const StepCounts& c) {
-  return Json{{"succeeded", c.succeeded},       {"failed", c.failed},
-              {"timed_out", c.timed_out},       {"cancelled", c.cancelled},
-              {"skipped", c.skipped},           {"not_applicable", c.not_applicable},
-              {"blocked", c.blocked},           {"not_reached", c.not_reached}};
+  return Json{{"succeeded", c.succeeded}, {"failed", c.failed},
+              {"timed_out", c.timed_out}, {"cancelled", c.cancelled},
+              {"skipped", c.skipped},     {"not_applicable", c.not_applicable},
+              {"blocked", c.blocked},     {"not_reached", c.not_reached}};
 }
 
 struct Fields {
@@ -57,6 +63,7 @@ struct Fields {
     j["step"] = b.step;
     j["attempt"] = b.attempt;
     j["watcher"] = b.watcher;
+    j["kind"] = b.kind;
   }
   void operator()(const StepOutput& b) const {
     j["step"] = b.step;
@@ -120,8 +127,8 @@ std::string format_utc_ms(std::chrono::system_clock::time_point t) {
   }
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 std::string event_to_json(const Event& event) {
@@ -134,6 +141,8 @@ std::string event_to_json(const Event& event) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-void JsonLinesSink::on_event(const Event& event) { out_ << event_to_json(event) << '\n'; }
+void JsonLinesSink::on_event(const Event& event) {
+  out_ << event_to_json(event) << '\n';
+}
 
 }  // namespace ordo

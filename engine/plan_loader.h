@@ -9,7 +9,9 @@
 // Positions: a string value is located at its first character INSIDE the quotes (the line
 // after `"""`/`'''` when the string starts with a newline), so `${...}` errors can add their
 // offset. This holds for every LocatedText (when, user, venv, cwd), EnvEntry::loc, StepRef::loc,
-// and Value::loc of strings; other values are located at their first character. Value::key_loc
+// and Value::loc of strings; other values are located at their first character. Errors about
+// a value's type point at its first character (a string's opening quote); errors about a
+// string's content (bad duration, bad regex) point inside the quotes. Value::key_loc
 // of a table member and VarDecl::loc are the key's position; StepDecl::loc is the `[steps.ID]`
 // header (the id key for an inline table). Diagnostics name the file the item came from: an
 // include path is resolved against the including file's directory and lexically normalised,

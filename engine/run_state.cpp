@@ -27,10 +27,18 @@ StepCounts RunState::counts() const {
   for (const StepRun& s : steps_) {
     if (s.phase != Phase::Done) continue;
     switch (s.status) {
-      case StepStatus::Succeeded: ++c.succeeded; break;
-      case StepStatus::Failed: ++c.failed; break;
-      case StepStatus::TimedOut: ++c.timed_out; break;
-      case StepStatus::Cancelled: ++c.cancelled; break;
+      case StepStatus::Succeeded:
+        ++c.succeeded;
+        break;
+      case StepStatus::Failed:
+        ++c.failed;
+        break;
+      case StepStatus::TimedOut:
+        ++c.timed_out;
+        break;
+      case StepStatus::Cancelled:
+        ++c.cancelled;
+        break;
       case StepStatus::Skipped:
         ++c.skipped;
         if (s.skip_kind == SkipKind::NotApplicable) ++c.not_applicable;
@@ -46,9 +54,12 @@ std::string cause_text(const Graph& graph, const RunState& state, int cause) {
   if (cause < 0) return "an earlier failure";
   const std::string& id = graph.id(cause);
   switch (state[cause].status) {
-    case StepStatus::TimedOut: return id + " timed out";
-    case StepStatus::Cancelled: return id + " was cancelled";
-    default: return id + " failed";
+    case StepStatus::TimedOut:
+      return id + " timed out";
+    case StepStatus::Cancelled:
+      return id + " was cancelled";
+    default:
+      return id + " failed";
   }
 }
 
@@ -63,7 +74,9 @@ Decision skip(SkipKind kind, std::string reason, int cause = -1) {
   return d;
 }
 
-Decision wait() { return Decision{}; }
+Decision wait() {
+  return Decision{};
+}
 
 Decision run() {
   Decision d;
@@ -89,12 +102,14 @@ Decision blocked_by(const Graph& g, const RunState& s, int a) {
   const StepRun& r = s[a];
   const std::string& id = g.id(a);
   switch (r.status) {
-    case StepStatus::Failed: return skip(SkipKind::Blocked, "requires " + id + ", which failed", a);
+    case StepStatus::Failed:
+      return skip(SkipKind::Blocked, "requires " + id + ", which failed", a);
     case StepStatus::TimedOut:
       return skip(SkipKind::Blocked, "requires " + id + ", which timed out", a);
     case StepStatus::Cancelled:
       return skip(SkipKind::Blocked, "requires " + id + ", which was cancelled", a);
-    default: break;
+    default:
+      break;
   }
   if (r.skip_kind == SkipKind::NotReached) {
     std::string why = r.reason.rfind("not started: ", 0) == 0 ? r.reason.substr(13) : r.reason;
@@ -133,12 +148,15 @@ Decision decide(int v, const Plan& plan, const Graph& g, const RunState& s, cons
         is_handler = true;
         if (!s.done(e.from))
           deps_done = false;
-        else if (s[e.from].status == StepStatus::Failed ||
-                 s[e.from].status == StepStatus::TimedOut)
+        else if (s[e.from].status == StepStatus::Failed || s[e.from].status == StepStatus::TimedOut)
           handler_needed = true;
         break;
-      case EdgeKind::Watches: watched.push_back(e.from); break;
-      case EdgeKind::TriggeredBy: watchers.push_back(e.from); break;
+      case EdgeKind::Watches:
+        watched.push_back(e.from);
+        break;
+      case EdgeKind::TriggeredBy:
+        watchers.push_back(e.from);
+        break;
     }
   }
   for (int u : extra_deps)
@@ -149,7 +167,6 @@ Decision decide(int v, const Plan& plan, const Graph& g, const RunState& s, cons
   // A watcher: starts beside the first watched step, never after they all settled.
   if (!watched.empty()) {
     if (blocked) return *blocked;
-    if (f.aborting && !decl.always) return not_reached(f);
     bool any_started = false, all_done = true;
     for (int a : watched) {
       any_started = any_started || s[a].started;
@@ -159,15 +176,20 @@ Decision decide(int v, const Plan& plan, const Graph& g, const RunState& s, cons
       return skip(SkipKind::NotApplicable, any_started
                                                ? "the watched steps finished before it could start"
                                                : "none of the watched steps ran");
+    if (f.aborting && !decl.always) return not_reached(f);
     if (!any_started || !deps_done) return wait();
     return run();
   }
 
-  // A triggered step: runs once per firing; settles when its watchers are done.
+  // A triggered step: runs once per firing; settles when its watchers are done. While the
+  // run aborts, a firing it can no longer answer makes it NotReached; never fired is still
+  // "not triggered".
   if (!watchers.empty()) {
     if (blocked && me.runs == 0) return *blocked;
-    if (f.aborting && !decl.always) return me.runs > 0 ? settle() : not_reached(f);
-    if (me.pending_triggers > 0) return deps_done ? run() : wait();
+    if (me.pending_triggers > 0) {
+      if (f.aborting && !decl.always) return me.runs > 0 ? settle() : not_reached(f);
+      return deps_done ? run() : wait();
+    }
     for (int w : watchers)
       if (!s.done(w)) return wait();
     if (me.runs > 0) return settle();
@@ -209,7 +231,8 @@ std::optional<Value> RunScope::lookup(const Ref& ref) const {
     }
     case Ref::Kind::StepStatus:
     case Ref::Kind::StepFired:
-    case Ref::Kind::StepOutput: break;
+    case Ref::Kind::StepOutput:
+      break;
   }
   int v = graph_.index(ref.step);
   if (v < 0) return std::nullopt;

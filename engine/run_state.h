@@ -14,7 +14,9 @@
 //   watches = [A]    start once some A has started; stopped (by the scheduler) when all settle.
 //   triggered_by = W run once per firing of W; once W is done, never-run means "not triggered".
 // While the run aborts (an unhandled failure, or an interrupt) steps that have not started end
-// NotReached, except `always` steps and on_failure handlers (a handler still answers failures).
+// NotReached, except `always` steps and on_failure handlers (a handler still answers failures);
+// a blocked requirement is reported as Blocked first, a triggered step never fired stays
+// "not triggered", a watcher whose steps never ran "none of the watched steps ran".
 #pragma once
 
 #include <optional>
@@ -51,10 +53,10 @@ struct StepRun {
   std::string message;  // the outcome's message (failures: "exit code 1")
   ValueTable outputs;   // `steps.ID.outputs.*`
 
-  int attempt = 0;       // attempts started in the current run of the step
-  int runs = 0;          // runs finished (a triggered step runs once per firing)
-  bool started = false;  // some attempt has started
-  int fired = 0;         // watchers: firings so far (`steps.ID.fired`)
+  int attempt = 0;                // attempts started in the current run of the step
+  int runs = 0;                   // runs finished (a triggered step runs once per firing)
+  bool started = false;           // some attempt has started
+  int fired = 0;                  // watchers: firings so far (`steps.ID.fired`)
   int pending_triggers = 0;       // triggered steps: firings not yet answered by a run
   std::string last_skip_reason;   // triggered steps: why the last firing did not run it
   bool handled = false;           // a failure answered by a successful `handles = true` handler

@@ -1,59 +1,18 @@
 #include "scheduler.h"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <random>
 #include <set>
 
 #include "expr.h"
+#include "inbox.h"
 #include "step_prepare.h"
 
 namespace ordo {
 namespace {
 
 constexpr size_t kCaptureLimit = size_t{1} << 20;  // per stream, for `outputs` declarations
-
-struct Message {
-  enum class Kind { Output, Warn, Fire, Done, Interrupt };
-  Kind kind = Kind::Output;
-  int launch = 0;
-  OutputStream stream = OutputStream::Stdout;
-  std::string text;
-  ValueTable details;
-  Outcome outcome;
-};
-
-// What executors post back; the only state shared between threads.
-class Inbox {
- public:
-  void post(Message m) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      q_.push_back(std::move(m));
-    }
-    cv_.notify_one();
-  }
-  std::deque<Message> take() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::deque<Message> out;
-    out.swap(q_);
-    return out;
-  }
-  void wait(RunClock& clock, std::optional<Clock::time_point> until) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!q_.empty()) return;
-    clock.wait(cv_, lock, until);
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Message> q_;
-};
 
 enum class StopReason { None, Deadline, WatchEnded, Interrupt };
 
@@ -101,7 +60,8 @@ struct Scheduler::Impl {
   // Per run.
   std::map<int, LaunchRec> launches;
   int next_launch = 1;
-  int busy = 0;  // running non-watcher launches
+  int busy = 0;               // running non-watcher launches
+  std::vector<int> topo_pos;  // position in Graph::topo_order(): dirty steps are decided in it
   std::vector<char> is_dirty;
   std::vector<int> dirty;
   std::vector<int> queued;
@@ -122,6 +82,9 @@ struct Scheduler::Impl {
     extra_deps.resize(n);
     waiting_on.resize(n);
     is_dirty.assign(n, 0);
+    topo_pos.assign(n, 0);
+    for (size_t k = 0; k < in.graph.topo_order().size(); ++k)
+      topo_pos[static_cast<size_t>(in.graph.topo_order()[k])] = static_cast<int>(k);
     if (opt.jobs < 1) opt.jobs = 1;
     for (size_t v = 0; v < n; ++v) {
       const StepDecl& decl = in.plan.steps[v];
@@ -251,7 +214,10 @@ struct Scheduler::Impl {
       while (!dirty.empty()) {
         std::vector<int> batch;
         batch.swap(dirty);
-        std::sort(batch.begin(), batch.end());
+        // Upstream first, so a skip's reason names the nearest settled cause.
+        std::sort(batch.begin(), batch.end(), [&](int a, int b) {
+          return topo_pos[static_cast<size_t>(a)] < topo_pos[static_cast<size_t>(b)];
+        });
         for (int v : batch) is_dirty[static_cast<size_t>(v)] = 0;
         for (int v : batch) evaluate(v);
       }
@@ -271,14 +237,18 @@ struct Scheduler::Impl {
     if (s.phase != Phase::Pending) return;
     Decision d = decide(v, in.plan, in.graph, st, flags, extra_deps[static_cast<size_t>(v)]);
     switch (d.kind) {
-      case Decision::Kind::Wait: return;
-      case Decision::Kind::Skip: settle_skip(v, d.skip, d.reason, d.cause); return;
+      case Decision::Kind::Wait:
+        return;
+      case Decision::Kind::Skip:
+        settle_skip(v, d.skip, d.reason, d.cause);
+        return;
       case Decision::Kind::Settle:
         s.pending_triggers = 0;
         set_done(v);
         touch_dependents(v);
         return;
-      case Decision::Kind::Run: break;
+      case Decision::Kind::Run:
+        break;
     }
     const bool triggered = decl(v).is_triggered() && !decl(v).is_watcher();
     s.attempt = 0;
@@ -370,46 +340,10 @@ struct Scheduler::Impl {
     ctx.kill_grace = d.kill_grace;
     ctx.assume_yes = opt.assume_yes;
     ctx.interactive = opt.interactive;
-    auto box = inbox;
-    ctx.output = [box, lid](OutputStream stream, std::string_view line) {
-      Message m;
-      m.kind = Message::Kind::Output;
-      m.launch = lid;
-      m.stream = stream;
-      m.text = std::string(line);
-      box->post(std::move(m));
-    };
-    ctx.warn = [box, lid](std::string_view text) {
-      Message m;
-      m.kind = Message::Kind::Warn;
-      m.launch = lid;
-      m.text = std::string(text);
-      box->post(std::move(m));
-    };
-    if (rec.watcher) {
-      auto count = std::make_shared<std::atomic<int>>(s.fired);
-      int max = rec.max_fires;
-      ctx.fire = [box, lid, count, max](const ValueTable& details) {
-        int n = count->fetch_add(1) + 1;
-        if (n > max) return false;
-        Message m;
-        m.kind = Message::Kind::Fire;
-        m.launch = lid;
-        m.details = details;
-        box->post(std::move(m));
-        return n < max;
-      };
-    }
-    l.done = [box, lid](Outcome o) {
-      Message m;
-      m.kind = Message::Kind::Done;
-      m.launch = lid;
-      m.outcome = std::move(o);
-      box->post(std::move(m));
-    };
+    connect_launch(l, inbox, rec.watcher, s.fired, rec.max_fires);
     launches.emplace(lid, std::move(rec));
     if (!d.is_watcher()) ++busy;
-    emit(StepStarted{d.id, s.attempt, d.is_watcher()});
+    emit(StepStarted{d.id, s.attempt, d.is_watcher(), d.kind});
     to_dispatch.push_back(std::move(l));
     touch_dependents(v);  // watchers of v may start now
   }
@@ -552,10 +486,17 @@ struct Scheduler::Impl {
         emit(StepOutput{id(v), m.stream, std::move(m.text)});
         break;
       }
-      case Message::Kind::Warn: emit(StepWarning{id(v), std::move(m.text)}); break;
-      case Message::Kind::Fire: on_fire(rec, std::move(m.details)); break;
-      case Message::Kind::Done: on_done(it, std::move(m.outcome)); break;
-      case Message::Kind::Interrupt: break;
+      case Message::Kind::Warn:
+        emit(StepWarning{id(v), std::move(m.text)});
+        break;
+      case Message::Kind::Fire:
+        on_fire(rec, std::move(m.details));
+        break;
+      case Message::Kind::Done:
+        on_done(it, std::move(m.outcome));
+        break;
+      case Message::Kind::Interrupt:
+        break;
     }
   }
 
@@ -566,14 +507,12 @@ struct Scheduler::Impl {
     ++s.fired;
     for (const auto& [k, val] : details) table_put(s.outputs, k, val);
     WatcherFired ev{id(w), s.fired, std::move(details), {}};
-    if (!flags.aborting) {
-      for (int ei : in.graph.out_edges(w)) {
-        const Edge& e = edge(ei);
-        if (e.kind != EdgeKind::TriggeredBy || st.done(e.to)) continue;
-        ++st[e.to].pending_triggers;
-        mark_dirty(e.to);
-        ev.triggers.push_back(id(e.to));
-      }
+    for (int ei : in.graph.out_edges(w)) {
+      const Edge& e = edge(ei);
+      if (e.kind != EdgeKind::TriggeredBy || st.done(e.to)) continue;
+      ++st[e.to].pending_triggers;  // while aborting: decide() makes it NotReached
+      mark_dirty(e.to);
+      if (!flags.aborting || decl(e.to).always) ev.triggers.push_back(id(e.to));
     }
     emit(std::move(ev));
   }
@@ -774,10 +713,18 @@ void Scheduler::interrupt() {
 void Scheduler::start() {
   if (!impl_->started) impl_->start();
 }
-void Scheduler::pump() { impl_->pump(); }
-bool Scheduler::finished() const { return impl_->finished; }
-std::optional<Clock::time_point> Scheduler::next_timer() const { return impl_->next_timer(); }
-const RunState& Scheduler::state() const { return impl_->st; }
+void Scheduler::pump() {
+  impl_->pump();
+}
+bool Scheduler::finished() const {
+  return impl_->finished;
+}
+std::optional<Clock::time_point> Scheduler::next_timer() const {
+  return impl_->next_timer();
+}
+const RunState& Scheduler::state() const {
+  return impl_->st;
+}
 RunSummary Scheduler::summary() const {
   return impl_->finished ? impl_->result : impl_->make_summary();
 }

@@ -20,6 +20,8 @@
 // the limit was already reached: the firing is then dropped).
 // Steps wait for the steps their `when` and `${...}` refer to (unless that would deadlock:
 // a step that depends on this one, or its own watcher/watched steps).
+// Determinism: pending steps are decided in topological order; ready steps start by
+// Graph::rank (critical path first), then declaration order.
 // Testing: with a fake RunClock and a fake Dispatcher, drive start()/pump() by hand.
 #pragma once
 
@@ -51,11 +53,11 @@ struct RunInputs {
 };
 
 struct SchedulerOptions {
-  int jobs = 1;                // -j: steps running at once (watchers not counted)
-  std::string run_id;          // for RunStarted
-  bool assume_yes = false;     // --yes, passed to StepContext
-  bool interactive = false;    // stdin/stdout are a terminal, passed to StepContext
-  Millis tick_interval{0};     // > 0: call EventSink::on_tick this often while steps run
+  int jobs = 1;              // -j: steps running at once (watchers not counted)
+  std::string run_id;        // for RunStarted
+  bool assume_yes = false;   // --yes, passed to StepContext
+  bool interactive = false;  // stdin/stdout are a terminal, passed to StepContext
+  Millis tick_interval{0};   // > 0: call EventSink::on_tick this often while steps run
   // Picks a jittered wait in [lo, hi]. Default: uniform random.
   std::function<Millis(Millis lo, Millis hi)> jitter;
 };
@@ -87,8 +89,8 @@ class Scheduler {
   void interrupt();
 
   // For tests (run() is these in a loop):
-  void start();  // emits RunStarted and launches the first steps
-  void pump();   // handles posted messages and due timers, launches what became ready
+  void start();           // emits RunStarted and launches the first steps
+  void pump();            // handles posted messages and due timers, launches what became ready
   bool finished() const;  // every step settled, nothing running; RunFinished was emitted
   std::optional<Clock::time_point> next_timer() const;  // earliest retry/deadline/tick
   const RunState& state() const;

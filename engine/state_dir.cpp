@@ -51,7 +51,7 @@ Status make_private_dirs(const std::string& path) {
     if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST)
       return make_error("cannot create directory " + cur + ": " + std::strerror(errno));
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return make_error(path + " is not a directory");
   return Ok{};

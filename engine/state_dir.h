@@ -33,7 +33,9 @@ struct RunPaths {
   std::string run_dir;    // <state>/<plan>/runs/<run-id>
   std::string steps_dir;  // <run_dir>/steps
   std::string log_file;   // <run_dir>/ordo.log
-  std::string step_log(const std::string& step_id) const { return steps_dir + "/" + step_id + ".log"; }
+  std::string step_log(const std::string& step_id) const {
+    return steps_dir + "/" + step_id + ".log";
+  }
 };
 
 // Creates the run's directories (0700; existing parents are left as they are).

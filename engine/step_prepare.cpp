@@ -26,14 +26,17 @@ void add_refs_of_string(const std::string& s, const SourceLoc& loc, std::vector<
 
 void add_refs_of_value(const Value& v, std::vector<std::string>& ids) {
   switch (v.kind()) {
-    case ValueKind::String: add_refs_of_string(v.as_string(), v.loc, ids); break;
+    case ValueKind::String:
+      add_refs_of_string(v.as_string(), v.loc, ids);
+      break;
     case ValueKind::List:
       for (const Value& x : v.as_list()) add_refs_of_value(x, ids);
       break;
     case ValueKind::Table:
       for (const auto& [k, x] : v.as_table()) add_refs_of_value(x, ids);
       break;
-    default: break;
+    default:
+      break;
   }
 }
 

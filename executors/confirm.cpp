@@ -1,10 +1,49 @@
 // confirm: a gate that asks the operator a yes/no question before the plan goes on.
-// The parameter table and checks are complete; run() lands in a later change.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "kinds.h"
 #include "not_implemented.h"
+#include "process_outcome.h"
+#include "run_params.h"
+#include "terminal.h"
 
 namespace ordo {
 namespace {
+
+// The terminal of the gate: /dev/tty, opened for this question and closed after it.
+class Tty {
+ public:
+  Tty() : fd_(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) {}
+  Tty(const Tty&) = delete;
+  Tty& operator=(const Tty&) = delete;
+  ~Tty() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+Outcome answered(StepContext& ctx, bool yes, const std::string& how) {
+  const std::string answer = yes ? "yes" : "no";
+  ctx.output(OutputStream::Info, "answer: " + answer + " (" + how + ")");
+  const bool refuse = !yes && param_bool(ctx.params, "fail_on_no", true);
+  ValueTable out = {{"answer", Value(answer)}, {"refused", Value(refuse ? "true" : "false")}};
+  if (!refuse) return Outcome::succeeded(std::move(out));
+  Outcome o = Outcome::failed("answered no");
+  o.outputs = std::move(out);
+  return o;
+}
+
+// No terminal to ask on: the default, else refuse.
+Outcome without_terminal(StepContext& ctx, const std::string& def, const std::string& why) {
+  if (!def.empty()) return answered(ctx, def == "yes", why + ": the default");
+  Outcome o = Outcome::failed("confirm needs a terminal or --yes");
+  o.outputs = {{"refused", Value("true")}};
+  return o;
+}
 
 class ConfirmExecutor final : public Executor {
  public:
@@ -18,7 +57,11 @@ class ConfirmExecutor final : public Executor {
             "(the common key) expires, the answer is `default`; with no `default` the step "
             "fails in those cases. A \"no\" fails the step (the run ends refused, exit 3) "
             "unless `fail_on_no = false`, in which case the step succeeds and later steps "
-            "can branch on its `answer` with `when`.",
+            "can branch on its `answer` with `when`. The question is asked on the controlling "
+            "terminal (/dev/tty), and only when ordo runs interactively (stdin and stdout "
+            "are a terminal); the answer, and how it was given, is a line of the step's "
+            "output. Output `refused` is \"true\" when the gate stopped the plan: answered "
+            "no (with fail_on_no), or no terminal, no --yes and no `default`.",
         .params =
             {
                 {.name = "prompt",
@@ -40,7 +83,11 @@ class ConfirmExecutor final : public Executor {
                  .choices = {},
                  .doc = "a \"no\" fails the step; false: it succeeds with answer = \"no\""},
             },
-        .outputs = {{"answer", "\"yes\" or \"no\""}},
+        .outputs = {{"answer", "\"yes\" or \"no\""},
+                    {"refused",
+                     "\"true\" when the gate refused to let the plan go on (answered no, or "
+                     "no terminal and no --yes or default): `ordo run` then ends with exit "
+                     "code 3; else \"false\""}},
         .watcher = false,
         .example =
             "[steps.go-ahead]\nkind = \"confirm\"\nprompt = \"Backup verified. Upgrade "
@@ -56,7 +103,28 @@ class ConfirmExecutor final : public Executor {
       diags.error(value_loc_of(*p), "`prompt` is empty: ask a question");
   }
 
-  Outcome run(StepContext&) const override { return not_implemented_yet("confirm"); }
+  Outcome run(StepContext& ctx) const override {
+    const auto started = Clock::now();
+    const std::string prompt = param_string(ctx.params, "prompt");
+    const std::string def = param_string(ctx.params, "default");
+    ctx.output(OutputStream::Info, "asking: " + prompt);
+    if (ctx.assume_yes) return answered(ctx, true, "--yes");
+    if (!ctx.interactive) return without_terminal(ctx, def, "not interactive");
+    Tty tty;
+    if (tty.fd() < 0) return without_terminal(ctx, def, "no terminal (/dev/tty)");
+    std::optional<bool> default_yes;
+    if (!def.empty()) default_yes = def == "yes";
+    switch (ask_yes_no(tty.fd(), prompt, default_yes, ctx.deadline, ctx.stop)) {
+      case Answer::Yes: return answered(ctx, true, "on the terminal");
+      case Answer::No: return answered(ctx, false, "on the terminal");
+      case Answer::Closed: return without_terminal(ctx, def, "the terminal closed");
+      case Answer::Cancelled: return step_cancelled("no answer given");
+      case Answer::Timeout:
+        if (!def.empty()) return answered(ctx, def == "yes", "no answer in time: the default");
+        return step_timed_out(ctx, started, "no answer, and no `default`");
+    }
+    return Outcome::failed("confirm: unexpected answer");
+  }
 };
 
 }  // namespace

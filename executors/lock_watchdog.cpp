@@ -1,12 +1,331 @@
 // lock-watchdog: a watcher that fires when a session of the watched steps has waited for a
 // PostgreSQL lock longer than `threshold`. It does not act by itself: the steps that name it
 // in `triggered_by` are the action (e.g. restart uWSGI so its sessions release their locks).
-// The parameter table and checks are complete; run() lands in a later change.
+//
+// How run() watches (one thread, one connection of its own, application_name
+// "ordo-lock-watchdog"): every `poll` it lists the sessions of the DSN's database that wait for a
+// lock (pg_stat_activity.wait_event_type = 'Lock' with a non-empty pg_blocking_pids) and, per
+// waiting pid, the ungranted pg_locks row. A wait is timed from pg_locks.waitstart (PG 14+),
+// measured by the server; while waitstart is still NULL (a moment after the wait began) it is
+// timed from the first poll that saw it, up to one poll late. Besides the regular polls it
+// looks again exactly when a wait it has seen reaches `threshold`, so a wait seen before its
+// threshold fires within a query's time of it; one that begins and crosses the threshold between
+// two polls fires at the next poll.
+// An episode is one wait of one pid: the same pid with the same waitstart. It fires at most once;
+// the pid fires again only after a new wait (a poll that no longer saw it waiting, or another
+// waitstart). Several waits crossing the threshold together fire longest first.
+// It never signals the waiting or blocking sessions. Database trouble is a warning, once per
+// change of state, and it keeps trying; a stop request interrupts both the sleep and a query.
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include "kinds.h"
 #include "not_implemented.h"
+#include "pg_conn.h"
 
 namespace ordo {
 namespace {
+
+// The waiting sessions: $1 = `match` ('' for all), $2 = whether $1 is a usable regex.
+constexpr const char* kWaitsSql = R"(
+SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.query, ''),
+       coalesce(l.waitstart::text, ''),
+       coalesce(floor(extract(epoch FROM clock_timestamp() - l.waitstart) * 1000)::bigint, -1),
+       coalesce(l.relation::regclass::text, ''), coalesce(l.mode, ''), coalesce(l.locktype, ''),
+       array_to_string(bp.pids, ',')
+FROM pg_stat_activity a
+CROSS JOIN LATERAL (SELECT pg_blocking_pids(a.pid) AS pids) bp
+LEFT JOIN LATERAL (SELECT * FROM pg_locks p WHERE p.pid = a.pid AND NOT p.granted LIMIT 1) l
+  ON true
+WHERE a.wait_event_type = 'Lock' AND a.pid <> pg_backend_pid()
+  AND a.datname = current_database() AND cardinality(bp.pids) > 0
+  AND ($1 = '' OR a.application_name = $1 OR CASE WHEN $2 THEN a.query ~ $1 ELSE false END)
+)";
+
+// The blocking sessions, in the order of $1 (an int[] literal). pid 0 is a prepared transaction.
+constexpr const char* kBlockersSql = R"(
+SELECT b.pid, a.pid IS NOT NULL, coalesce(a.application_name, ''), coalesce(a.state, ''),
+       coalesce(floor(extract(epoch FROM clock_timestamp() - a.xact_start) * 1000)::bigint, -1),
+       coalesce(a.query, ''), coalesce(a.usename::text, ''),
+       coalesce(host(a.client_addr), CASE WHEN a.pid IS NULL THEN '' ELSE 'local' END)
+FROM unnest($1::int[]) WITH ORDINALITY AS b(pid, n)
+LEFT JOIN pg_stat_activity a ON a.pid = b.pid
+ORDER BY b.n
+)";
+
+struct WatchConfig {
+  std::string dsn;
+  Millis threshold{0};
+  Millis poll{500};
+  int64_t max_fires = 1;
+  std::string match;
+};
+
+// One waiting session as the poll saw it.
+struct Waiter {
+  int pid = 0;
+  std::string application_name, query, waitstart, relation, mode, locktype, blocked_by;
+  int64_t wait_ms = -1;  // by the server from waitstart; -1: waitstart not known yet
+};
+
+// What the watchdog remembers of a wait between polls.
+struct Episode {
+  std::string waitstart;  // "" until known
+  Clock::time_point first_seen;
+  bool fired = false;
+};
+
+std::string shorten(std::string_view s, size_t max = 200) {
+  std::string out;
+  for (char c : s) {
+    bool space = c == '\n' || c == '\t' || c == '\r' || c == ' ';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.size() > max) out = out.substr(0, max - 3) + "...";
+  return out;
+}
+
+std::string cell(const PgResult& r, size_t row, size_t col) {
+  const std::string* v = r.cell(row, col);
+  return v ? *v : "";
+}
+
+// The state of one run of the watchdog (the Executor itself stays immutable).
+class Watch {
+ public:
+  Watch(StepContext& ctx, WatchConfig cfg) : ctx_(ctx), cfg_(std::move(cfg)) {}
+
+  Outcome run() {
+    ctx_.output(OutputStream::Info, "watching " + redact_dsn(cfg_.dsn) +
+                                        " for lock waits longer than " +
+                                        format_duration(cfg_.threshold) +
+                                        (cfg_.match.empty() ? "" : " (match: " + cfg_.match + ")") +
+                                        ", every " + format_duration(cfg_.poll));
+    bool more = true;
+    while (more && !ctx_.stop.stop_requested() && !past_deadline()) {
+      const Clock::time_point poll_start = Clock::now();
+      Clock::time_point wake = poll_start + cfg_.poll;
+      if (ensure_connected()) {
+        auto due = poll_once(more);
+        if (due) wake = std::min(wake, Clock::now() + *due);
+      }
+      if (more) sleep_until(wake);
+    }
+    ValueTable outputs{{"fired", Value(fired_)}, {"blockers", Value(last_blockers_)}};
+    if (past_deadline() && !ctx_.stop.stop_requested()) {
+      Outcome o;
+      o.status = Outcome::Status::TimedOut;
+      o.message = "stopped watching at its timeout (fired " + std::to_string(fired_) + ")";
+      o.outputs = std::move(outputs);
+      return o;
+    }
+    return Outcome::succeeded(std::move(outputs));
+  }
+
+ private:
+  bool past_deadline() const { return ctx_.deadline && Clock::now() >= *ctx_.deadline; }
+
+  // Interruptible by a stop request; the deadline also ends it.
+  void sleep_until(Clock::time_point t) {
+    if (ctx_.deadline) t = std::min(t, *ctx_.deadline);
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_until(lock, ctx_.stop, t, [] { return false; });
+  }
+
+  void set_reachable(bool up, const std::string& why) {
+    if (up && reach_ == Reach::Down) ctx_.warn("lock-watchdog: database reachable again");
+    if (!up && reach_ != Reach::Down) ctx_.warn("lock-watchdog: database unreachable: " + why);
+    if (!up && reach_ == Reach::Down && why != down_reason_)
+      ctx_.output(OutputStream::Info, "still unreachable: " + why);
+    down_reason_ = up ? "" : why;
+    reach_ = up ? Reach::Up : Reach::Down;
+  }
+
+  bool ensure_connected() {
+    if (conn_.connected()) return true;
+    PgConnectOptions opt;
+    opt.dsn = cfg_.dsn;
+    opt.fallback_application_name = "ordo-lock-watchdog";
+    opt.env = ctx_.run_as.env;
+    opt.timeout = std::max(cfg_.poll, Millis(5000));
+    opt.stop = ctx_.stop;
+    opt.deadline = ctx_.deadline;
+    opt.on_notice = [this](std::string_view line) { ctx_.output(OutputStream::Info, line); };
+    PgResult r = conn_.connect(opt);
+    if (r.end == PgEnd::Cancelled || r.end == PgEnd::TimedOut) return false;
+    if (!r.ok()) {
+      set_reachable(false, r.error);
+      return false;
+    }
+    // A `match` PostgreSQL cannot compile as a regex still selects by application_name.
+    PgResult re = exec("SELECT '' ~ $1", {cfg_.match.empty() ? "x" : cfg_.match});
+    if (re.end == PgEnd::Failed && re.sqlstate == "2201B") {
+      if (regex_ok_)
+        ctx_.warn("lock-watchdog: `match` is not a valid regular expression (" + re.error +
+                  "): selecting sessions by application_name only");
+      regex_ok_ = false;
+    } else if (!re.ok()) {
+      return false;
+    }
+    set_reachable(true, "");
+    return true;
+  }
+
+  // Runs a statement; a lost connection or failure is reported, once per change.
+  PgResult exec(const char* sql, const std::vector<std::string>& params) {
+    PgResult r = conn_.exec(sql, params, ctx_.stop, ctx_.deadline, Millis(1000));
+    if (r.end == PgEnd::Failed && !conn_.connected()) {
+      set_reachable(false, r.error);
+    } else if (r.end == PgEnd::Failed && r.sqlstate != "2201B" && r.error != query_error_) {
+      ctx_.warn("lock-watchdog: query failed: " + r.error);
+      query_error_ = r.error;
+    } else if (r.ok()) {
+      query_error_.clear();
+    }
+    return r;
+  }
+
+  // One look at the lock waits: fires for each new episode past the threshold. Returns how long
+  // until the next unfired wait reaches the threshold, if any. `more` turns false when fire()
+  // says the limit is reached.
+  std::optional<Millis> poll_once(bool& more) {
+    PgResult r = exec(kWaitsSql, {cfg_.match, regex_ok_ ? "true" : "false"});
+    if (!r.ok()) return std::nullopt;
+    const Clock::time_point now = Clock::now();
+    std::vector<Waiter> waiters;
+    for (size_t i = 0; i < r.cells.size(); ++i) {
+      Waiter w;
+      w.pid = std::atoi(cell(r, i, 0).c_str());
+      w.application_name = cell(r, i, 1);
+      w.query = cell(r, i, 2);
+      w.waitstart = cell(r, i, 3);
+      w.wait_ms = std::atoll(cell(r, i, 4).c_str());
+      w.relation = cell(r, i, 5);
+      w.mode = cell(r, i, 6);
+      w.locktype = cell(r, i, 7);
+      w.blocked_by = cell(r, i, 8);
+      waiters.push_back(std::move(w));
+    }
+
+    std::map<int, Episode> seen;
+    std::vector<std::pair<Millis, const Waiter*>> due_now;
+    std::optional<Millis> next_due;
+    for (const Waiter& w : waiters) {
+      Episode ep{w.waitstart, now, false};
+      if (auto it = episodes_.find(w.pid); it != episodes_.end()) {
+        const std::string& known = it->second.waitstart;
+        if (known.empty() || w.waitstart.empty() || known == w.waitstart) {
+          ep = it->second;
+          if (ep.waitstart.empty()) ep.waitstart = w.waitstart;
+        }
+      }
+      Millis waited = w.wait_ms >= 0 ? Millis(w.wait_ms)
+                                     : std::chrono::duration_cast<Millis>(now - ep.first_seen);
+      if (!ep.fired) {
+        if (waited >= cfg_.threshold)
+          due_now.emplace_back(waited, &w);
+        else
+          next_due =
+              std::min(next_due.value_or(Millis::max()), cfg_.threshold - waited + Millis(1));
+      }
+      seen[w.pid] = ep;
+    }
+    episodes_ = std::move(seen);
+
+    std::stable_sort(due_now.begin(), due_now.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [waited, w] : due_now) {
+      episodes_[w->pid].fired = true;
+      if (!fire(*w, waited)) {
+        more = false;
+        break;
+      }
+    }
+    return next_due;
+  }
+
+  // Gathers the blockers and calls ctx.fire; false when no more firings may follow.
+  bool fire(const Waiter& w, Millis waited) {
+    ValueList pids, blockers;
+    std::string summary;
+    PgResult b = exec(kBlockersSql, {"{" + w.blocked_by + "}"});
+    if (b.ok()) {
+      for (size_t i = 0; i < b.cells.size(); ++i) {
+        int pid = std::atoi(cell(b, i, 0).c_str());
+        bool alive = cell(b, i, 1) == "t";
+        std::string state = alive ? cell(b, i, 3) : pid == 0 ? "prepared transaction" : "ended";
+        int64_t age = std::atoll(cell(b, i, 4).c_str());
+        pids.emplace_back(pid);
+        blockers.emplace_back(ValueTable{
+            {"pid", Value(pid)},
+            {"application_name", Value(cell(b, i, 2))},
+            {"state", Value(state)},
+            {"xact_age_ms", Value(age)},
+            {"query", Value(cell(b, i, 5))},
+            {"usename", Value(cell(b, i, 6))},
+            {"client_addr", Value(cell(b, i, 7))},
+        });
+        summary += (summary.empty() ? "" : "\n") + std::to_string(pid) + " " +
+                   (cell(b, i, 2).empty() ? "-" : cell(b, i, 2)) + " [" + state +
+                   (age >= 0 ? ", transaction " + format_duration(Millis(age)) : "") +
+                   "]: " + shorten(cell(b, i, 5));
+      }
+    } else {
+      size_t at = 0;
+      while (at < w.blocked_by.size()) {
+        size_t comma = std::min(w.blocked_by.find(',', at), w.blocked_by.size());
+        int pid = std::atoi(w.blocked_by.substr(at, comma - at).c_str());
+        pids.emplace_back(pid);
+        blockers.emplace_back(ValueTable{{"pid", Value(pid)}});
+        summary += (summary.empty() ? "" : "\n") + std::to_string(pid);
+        at = comma + 1;
+      }
+    }
+    ValueTable details{
+        {"pid", Value(w.pid)},
+        {"application_name", Value(w.application_name)},
+        {"relation", Value(w.relation)},
+        {"mode", Value(w.mode)},
+        {"locktype", Value(w.locktype)},
+        {"wait_ms", Value(static_cast<int64_t>(waited.count()))},
+        {"blocked_by", Value(std::move(pids))},
+        {"query", Value(w.query)},
+        {"blockers", Value(std::move(blockers))},
+    };
+    ++fired_;
+    last_blockers_ = summary;
+    ctx_.output(OutputStream::Info,
+                "fired: pid " + std::to_string(w.pid) + " (" + w.application_name + ") waited " +
+                    format_duration(waited) + " for " + w.mode +
+                    (w.relation.empty() ? "" : " on " + w.relation) + ": " + shorten(w.query));
+    for (size_t at = 0; !summary.empty() && at <= summary.size();) {
+      size_t nl = std::min(summary.find('\n', at), summary.size());
+      ctx_.output(OutputStream::Info, "  blocked by " + summary.substr(at, nl - at));
+      at = nl + 1;
+    }
+    return ctx_.fire(details) && fired_ < cfg_.max_fires;
+  }
+
+  enum class Reach { Unknown, Up, Down };
+
+  StepContext& ctx_;
+  const WatchConfig cfg_;
+  PgConn conn_;
+  Reach reach_ = Reach::Unknown;
+  std::string down_reason_, query_error_;
+  bool regex_ok_ = true;
+  std::map<int, Episode> episodes_;  // by waiting pid
+  int64_t fired_ = 0;
+  std::string last_blockers_;
+};
 
 class LockWatchdogExecutor final : public Executor {
  public:
@@ -98,7 +417,24 @@ class LockWatchdogExecutor final : public Executor {
       diags.error(value_loc_of(*m), "`match` is empty: leave it out to watch every session");
   }
 
-  Outcome run(StepContext&) const override { return not_implemented_yet("lock-watchdog"); }
+  Outcome run(StepContext& ctx) const override {
+    WatchConfig cfg;
+    auto str = [&](std::string_view key) {
+      const Value* v = table_find(ctx.params, key);
+      return v && v->is_string() ? v->as_string() : std::string();
+    };
+    cfg.dsn = str("dsn");
+    cfg.match = str("match");
+    for (const char* key : {"threshold", "poll"}) {
+      auto d = parse_duration(str(key));
+      if (!d.ok()) return Outcome::failed(std::string("`") + key + "`: " + d.error().message);
+      (std::string_view(key) == "poll" ? cfg.poll : cfg.threshold) = d.value();
+    }
+    if (cfg.poll <= Millis(0)) return Outcome::failed("`poll` must be longer than 0s");
+    if (const Value* n = table_find(ctx.params, "max_fires"); n && n->is_int())
+      cfg.max_fires = std::max<int64_t>(n->as_int(), 1);
+    return Watch(ctx, std::move(cfg)).run();
+  }
 };
 
 }  // namespace

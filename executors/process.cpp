@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <memory>
 #include <system_error>
 
 extern char** environ;
@@ -82,7 +83,6 @@ struct ChildFailure {
   ::_exit(127);
 }
 
-// A Boost.Process property: overrides argv/envp and runs our setup in the child.
 // Blocks every signal in the spawning thread from before fork until Boost returns, so no
 // signal handler of ordo's can run in the child before it has reset the dispositions (with
 // vfork such a handler would run on the parent's memory). restore() or the destructor undo it.
@@ -104,6 +104,7 @@ struct SignalBlock {
   }
 };
 
+// A Boost.Process property: overrides argv/envp and runs our setup in the child.
 struct ChildSetup : bp::extend::handler {
   const ChildPlan* plan;
   SignalBlock* signals;
@@ -231,14 +232,14 @@ class Run {
     const auto t0 = Clock::now();
     SignalBlock signals;
     ChildSetup setup(&plan, &signals);
-    bp::child child(bp::exe = plan.exe,
-                    bp::std_in<bp::null,  // stdin is /dev/null: a prompt fails, never hangs
-                               bp::std_out>
-                        out_.pipe,
-                    bp::std_err > err_.pipe,
+    bp::child child(bp::exe = plan.exe,         // replaced by ChildSetup::on_setup (with argv)
+                    (bp::std_in < bp::null),    // stdin is /dev/null: a prompt fails, never hangs
+                    (bp::std_out > out_.pipe),  // read by read(out_), line by line
+                    (bp::std_err > err_.pipe),  // read by read(err_)
                     ioc_,  // the exit is reported through ioc_ (SIGCHLD service)
+                    // Called once the leader is reaped (never use wait_for: pitfall 3).
                     bp::on_exit([this, t0](int, const std::error_code& e) { on_exit(t0, e); }),
-                    setup,
+                    setup,  // own group, signals, descriptors, user, cwd: see ChildSetup
 #ifdef ORDO_SPAWN_VFORK
                     bp::posix::use_vfork,  // parent waits until the child exec'd or exited
 #endif
@@ -558,8 +559,9 @@ ProcessResult run_process(const ProcessSpec& spec) {
   }
   plan.report_fd = report.fd[1];
 
-  Run run(spec, r);
-  run.execute(plan, report.fd);
+  auto run = std::make_unique<Run>(spec, r);  // on the heap: 128 KiB of read buffers
+  run->execute(plan, report.fd);
+  run.reset();  // before r is returned: ~Run is the last word on the child
   return r;
 }
 

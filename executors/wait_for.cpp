@@ -1,7 +1,17 @@
 // wait-for: wait until a TCP port accepts connections, a URL answers, or a path exists.
-// The parameter table and checks are complete; run() lands in a later change.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "child_env.h"
+#include "interruptible_sleep.h"
 #include "kinds.h"
+#include "net_probe.h"
 #include "not_implemented.h"
+#include "process_outcome.h"
+#include "run_params.h"
 
 namespace ordo {
 namespace {
@@ -16,6 +26,81 @@ bool is_host_port(const std::string& s) {
   return n >= 1 && n <= 65535;
 }
 
+// One run of a wait-for step.
+class WaitRun {
+ public:
+  explicit WaitRun(StepContext& ctx) : ctx_(ctx) {}
+
+  Outcome run() {
+    const Millis within = param_duration(ctx_.params, "within").value_or(Millis(60000));
+    Millis poll = param_duration(ctx_.params, "poll").value_or(Millis(1000));
+    if (poll <= Millis(0)) poll = Millis(1000);
+    const auto give_up = started_ + within;
+
+    std::function<Probe(Clock::time_point)> probe;
+    std::string what;
+    if (std::string port = param_string(ctx_.params, "port"); !port.empty()) {
+      auto at = parse_host_port(port);
+      if (!at.ok()) return Outcome::failed("`port`: " + at.error().message);
+      what = port;
+      probe = [this, at = at.value()](Clock::time_point until) {
+        return probe_tcp(at, until, ctx_.stop);
+      };
+    } else if (std::string url = param_string(ctx_.params, "url"); !url.empty()) {
+      auto u = parse_http_url(url);
+      if (!u.ok()) return Outcome::failed(u.error().message);
+      what = url;
+      probe = [this, u = u.value()](Clock::time_point until) {
+        return probe_http(u, until, ctx_.stop);
+      };
+    } else if (const Value* p = table_find(ctx_.params, "path"); p && p->is_string()) {
+      const std::string path = step_path(ctx_, p->as_string());
+      what = path;
+      probe = [path](Clock::time_point) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0) return Probe{true, "exists"};
+        return Probe{false, std::strerror(errno)};
+      };
+    } else {
+      return Outcome::failed("a wait-for step needs one of `port`, `url`, `path`");
+    }
+
+    ctx_.output(OutputStream::Info, "waiting for " + what + " (up to " + format_duration(within) +
+                                        ", every " + format_duration(poll) + ")");
+    std::string last;
+    for (;;) {
+      const auto try_started = Clock::now();
+      // One try may take until the next one is due (at least 1s; the last try too).
+      auto until = try_started + std::max(poll, Millis(1000));
+      if (ctx_.deadline) until = std::min(until, *ctx_.deadline);
+      Probe got = probe(until);
+      if (ctx_.stop.stop_requested()) return step_cancelled("waiting for " + what);
+      if (got.up) {
+        const auto waited = std::chrono::duration_cast<Millis>(Clock::now() - started_);
+        ctx_.output(OutputStream::Info,
+                    what + ": " + got.detail + " after " + format_duration(waited));
+        return Outcome::succeeded({{"waited", Value(format_duration(waited))}});
+      }
+      if (got.detail != last) ctx_.output(OutputStream::Info, what + ": " + got.detail);
+      last = got.detail;
+      if (deadline_passed(ctx_))
+        return step_timed_out(ctx_, started_, "waiting for " + what + "; last try: " + last);
+      if (Clock::now() >= give_up)
+        return Outcome::failed(what + " not ready within " + format_duration(within) +
+                               " (last try: " + last + ")");
+      auto next = std::min(try_started + poll, give_up);
+      if (ctx_.deadline) next = std::min(next, *ctx_.deadline);
+      if (!sleep_until(ctx_.stop, next)) return step_cancelled("waiting for " + what);
+      if (deadline_passed(ctx_))
+        return step_timed_out(ctx_, started_, "waiting for " + what + "; last try: " + last);
+    }
+  }
+
+ private:
+  StepContext& ctx_;
+  const Clock::time_point started_ = Clock::now();
+};
+
 class WaitForExecutor final : public Executor {
  public:
   const ExecutorSpec& spec() const override {
@@ -24,10 +109,13 @@ class WaitForExecutor final : public Executor {
         .summary = "wait until a port accepts connections, a URL answers, or a path exists",
         .doc =
             "Waits for exactly one thing: `port` (\"host:port\": a TCP connection "
-            "succeeds), `url` (an HTTP GET answers with a status below 400) or `path` (the "
-            "path exists). It tries every `poll` and fails when `within` has passed "
-            "without success. Useful after starting a service, before the steps that "
-            "need it.",
+            "succeeds), `url` (an HTTP GET answers with a status below 500: a redirect, or "
+            "a 404 or 403, means the server is up; a 502 or 503 from a proxy whose backend "
+            "is still starting does not) or `path` (the path exists, as ordo sees it). It "
+            "tries every `poll` and fails when `within` has passed without success, saying "
+            "what the last try got. Only plain http:// URLs: ordo speaks no TLS, so an "
+            "https:// URL fails (wait for its port instead). Useful after starting a "
+            "service, before the steps that need it.",
         .params =
             {
                 {.name = "port",
@@ -42,7 +130,8 @@ class WaitForExecutor final : public Executor {
                  .required = false,
                  .default_value = std::nullopt,
                  .choices = {},
-                 .doc = "an http:// or https:// URL: wait until a GET answers below 400"},
+                 .doc = "an http:// URL: wait until a GET answers below 500 (https:// is not "
+                        "supported: wait for the port)"},
                 {.name = "path",
                  .type = ParamType::Path,
                  .required = false,
@@ -98,7 +187,7 @@ class WaitForExecutor final : public Executor {
     }
   }
 
-  Outcome run(StepContext&) const override { return not_implemented_yet("wait-for"); }
+  Outcome run(StepContext& ctx) const override { return WaitRun(ctx).run(); }
 };
 
 }  // namespace

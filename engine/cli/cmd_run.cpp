@@ -73,9 +73,9 @@ class LogSink final : public EventSink {
             log_.warn("{}: {}; attempt {} in {}", b.step, b.message, b.attempt,
                       format_duration(b.wait));
           } else if constexpr (std::is_same_v<T, StepFinished>) {
-            log_.info("{}: {} (attempt {}, exit code {}, {}){}", b.step,
-                      step_status_name(b.status), b.attempt, b.exit_code,
-                      format_duration(b.duration), b.message.empty() ? "" : ": " + b.message);
+            log_.info("{}: {} (attempt {}, exit code {}, {}){}", b.step, step_status_name(b.status),
+                      b.attempt, b.exit_code, format_duration(b.duration),
+                      b.message.empty() ? "" : ": " + b.message);
           } else if constexpr (std::is_same_v<T, StepSkipped>) {
             log_.info("{}: skipped ({}): {}", b.step, skip_kind_name(b.kind), b.reason);
           } else if constexpr (std::is_same_v<T, RunAborting>) {
@@ -155,7 +155,8 @@ class SignalForwarder {
 
   int quit_[2] = {-1, -1};
   bool installed_ = false;
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {
+  }, old_term_{};
   std::thread thread_;
 };
 
@@ -257,10 +258,14 @@ int cmd_run(const RunOptions& opts) {
   spdlog::set_default_logger(previous_default);
 
   switch (summary.outcome) {
-    case RunOutcome::Succeeded: return kExitOk;
-    case RunOutcome::Failed: return kExitFailed;
-    case RunOutcome::Refused: return kExitRefused;
-    case RunOutcome::Interrupted: return kExitInterrupted;
+    case RunOutcome::Succeeded:
+      return kExitOk;
+    case RunOutcome::Failed:
+      return kExitFailed;
+    case RunOutcome::Refused:
+      return kExitRefused;
+    case RunOutcome::Interrupted:
+      return kExitInterrupted;
   }
   return kExitFailed;
 }

@@ -26,6 +26,14 @@ struct RenderOptions {
   std::map<std::string, std::string> note;
   // Show step descriptions (DOT tooltips, the text column, the plan's description).
   bool with_descriptions = true;
+  // Optional short text per step id drawn under the id with its state in DOT and SVG (e.g.
+  // "exit 1 · 26ms"); only for steps with a state.
+  std::map<std::string, std::string> detail;
+  // Watchers' firings in the run, per watcher id; DOT labels its fires edges "⚡ fired 2×" (or
+  // "⚡ not fired" when the watcher has a state but no entry here).
+  std::map<std::string, int> fired;
+  // When set, each DOT/SVG node links to href_prefix + id (the HTML report uses "#step-").
+  std::string href_prefix;
 };
 
 // `digraph "name" { rankdir=LR; ... }`; edge styles by kind, watchers as hexagons beside what

@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kWidth = 100;
 constexpr size_t kMaxIdWidth = 32;
-constexpr size_t kMinTail = 24;  // columns kept free for "← predecessors" after a description
+constexpr size_t kMinTail = 30;  // columns kept free for "← predecessors" after a description
 
 size_t width(std::string_view s) {
   size_t w = 0;
@@ -23,6 +23,7 @@ size_t width(std::string_view s) {
 
 std::string truncate(std::string_view s, size_t w) {
   if (width(s) <= w) return std::string(s);
+  if (w == 0) return "";
   std::string out;
   size_t points = 0;
   for (char c : s) {
@@ -113,8 +114,13 @@ class TextRenderer {
       : plan_(plan), graph_(graph), opts_(opts), color_(color) {
     for (size_t v = 0; v < graph.size(); ++v) {
       idw_ = std::max(idw_, std::min(kMaxIdWidth, width(graph.id(static_cast<int>(v)))));
-      if (opts.with_descriptions && !plan.steps[v].is_watcher())
-        descw_ = std::max(descw_, width(plan.steps[v].description));
+      // The column is as wide as the descriptions that have something after them.
+      const StepDecl& s = plan.steps[v];
+      if (opts.with_descriptions && !s.is_watcher() && !s.description.empty()) {
+        has_desc_ = true;
+        if (!graph.in_edges(static_cast<int>(v)).empty() || s.always)
+          descw_ = std::max(descw_, width(s.description));
+      }
     }
     for (const auto& [id, state] : opts.state) statew_ = std::max(statew_, width(state));
     leadw_ = 2 + idw_ + 1 + (statew_ ? statew_ + 1 : 0);
@@ -158,8 +164,8 @@ class TextRenderer {
       }
     }
     size_t n = graph_.size();
-    words.push_back("(" + std::to_string(n) + (n == 1 ? " step," : " steps,"));
-    words.push_back(std::to_string(waves) + (waves == 1 ? " wave)" : " waves)"));
+    words.push_back("(" + std::to_string(n) + (n == 1 ? " step, " : " steps, ") +
+                    std::to_string(waves) + (waves == 1 ? " wave)" : " waves)"));
     size_t col = 0;
     wrap(out_, col, 2, words);
     out_ += "\n\n";
@@ -202,8 +208,10 @@ class TextRenderer {
     std::vector<std::string> words = list_words(std::move(preds));
     if (!words.empty()) words[0] = "← " + words[0];
     if (s.always) words.push_back("[always]");
-    if (descw_) {
-      std::string d = truncate(opts_.with_descriptions ? s.description : "", descw_);
+    if (has_desc_) {
+      // Without predecessors the description may use the rest of the line.
+      size_t room = words.empty() ? std::max(descw_, kWidth - std::min(kWidth, col)) : descw_;
+      std::string d = truncate(opts_.with_descriptions ? s.description : "", room);
       out_ += d;
       col += width(d);
       if (!words.empty()) {
@@ -263,7 +271,8 @@ class TextRenderer {
   size_t idw_ = 0;
   size_t descw_ = 0;
   size_t statew_ = 0;
-  size_t leadw_ = 0;  // columns taken by "  id  state " before the description
+  bool has_desc_ = false;  // some listed step has a description to show
+  size_t leadw_ = 0;       // columns taken by "  id  state " before the description
   std::string out_;
 };
 

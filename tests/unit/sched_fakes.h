@@ -7,8 +7,8 @@
 
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -133,7 +133,9 @@ class RecordingSink final : public EventSink {
   }
 };
 
-inline Outcome ok(ValueTable outputs = {}) { return Outcome::succeeded(std::move(outputs)); }
+inline Outcome ok(ValueTable outputs = {}) {
+  return Outcome::succeeded(std::move(outputs));
+}
 inline Outcome fail(std::string msg = "exit code 1", int code = 1) {
   return Outcome::failed(std::move(msg), code);
 }
@@ -201,7 +203,9 @@ struct Run {
     REQUIRE(l != nullptr);
     return l->ctx.stop.stop_requested();
   }
-  Millis mono_now() const { return std::chrono::duration_cast<Millis>(clock.t - Clock::time_point(std::chrono::hours(100))); }
+  Millis mono_now() const {
+    return std::chrono::duration_cast<Millis>(clock.t - Clock::time_point(std::chrono::hours(100)));
+  }
 };
 
 }  // namespace ordo::testing

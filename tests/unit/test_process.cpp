@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 
 #include "kinds.h"
@@ -357,6 +358,22 @@ TEST_SUITE("process") {
     int st = 0;
     errno = 0;
     CHECK(::waitpid(-1, &st, WNOHANG) == -1);  // no child at all: none running, no zombie
+    CHECK(errno == ECHILD);
+  }
+
+  TEST_CASE("an exception from on_line still kills and reaps the group" * doctest::timeout(30)) {
+    pid_t grandchild = 0;
+    ProcessSpec s = sh("sleep 300 & echo $!; wait");
+    s.on_line = [&](OutputStream, std::string_view l) {
+      grandchild = std::stoi(std::string(l));
+      throw std::runtime_error("consumer gave up");
+    };
+    CHECK_THROWS_AS(run_process(s), std::runtime_error);
+    REQUIRE(grandchild > 1);
+    CHECK(dies_within(grandchild, 10s));
+    int st = 0;
+    errno = 0;
+    CHECK(::waitpid(-1, &st, WNOHANG) == -1);  // the shell was reaped too
     CHECK(errno == ECHILD);
   }
 

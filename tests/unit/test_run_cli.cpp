@@ -22,7 +22,9 @@ using namespace std::string_literals;
 
 namespace {
 
-const char* ordo_bin() { return std::getenv("ORDO_BIN"); }
+const char* ordo_bin() {
+  return std::getenv("ORDO_BIN");
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -36,7 +38,9 @@ void write_file(const std::string& path, const std::string& text) {
   out << text;
 }
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
 
 std::vector<std::string> glob_paths(const std::string& pattern) {
   glob_t g{};
@@ -273,8 +277,8 @@ script = "i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; echo to
     CHECK(read_file(runs[0] + "/ordo.log").find("chatty: succeeded") != std::string::npos);
   }
 
-  TEST_CASE("--events writes valid JSON lines with the documented fields" *
-            doctest::timeout(60) * doctest::skip(ordo_bin() == nullptr)) {
+  TEST_CASE("--events writes valid JSON lines with the documented fields" * doctest::timeout(60) *
+            doctest::skip(ordo_bin() == nullptr)) {
     Scratch s;
     INFO("scratch dir: " << s.dir);
     write_file(s.path("plan.toml"), R"P([plan]

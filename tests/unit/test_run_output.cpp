@@ -67,16 +67,16 @@ TEST_SUITE("run_output") {
     std::ostringstream out;
     ConsoleSink c(out, plain());
     c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 2, {"backup-db", "pip-indico"}, {}}));
-    c.on_event(ev(StepStarted{"backup-db", 1, false}));
+    c.on_event(ev(StepStarted{"backup-db", 1, false, "shell"}));
     c.on_event(ev(StepOutput{"backup-db", OutputStream::Stdout, "dumping"}));
     c.on_event(ev(StepFinished{"backup-db", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)}));
-    c.on_event(ev(StepStarted{"pip-indico", 2, false}));
+    c.on_event(ev(StepStarted{"pip-indico", 2, false, "shell"}));
     c.on_event(ev(StepSkipped{"reload-uwsgi", SkipKind::NotApplicable,
                               "condition false (steps.w.fired == 0)", ""}));
     c.on_event(ev(StepRetrying{"pip-indico", 3, Millis(4000), "exit code 1", false}));
     c.on_event(ev(WatcherFired{"w", 1, {{"blockers", Value("pid 42\npid 43")}}, {"restart"}}));
-    c.on_event(ev(StepFinished{"pip-indico", StepStatus::Failed, 3, 1, "exit code 1", {},
-                               Millis(100)}));
+    c.on_event(
+        ev(StepFinished{"pip-indico", StepStatus::Failed, 3, 1, "exit code 1", {}, Millis(100)}));
     c.on_event(ev(StepWarning{"w", "database unreachable"}));
     CHECK(out.str() ==
           "12:00:01 run   p (2 steps, -j 2, run R)\n"
@@ -96,12 +96,13 @@ TEST_SUITE("run_output") {
     o.tail_lines = 2;
     ConsoleSink c(out, o);
     c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}}));
-    c.on_event(ev(StepStarted{"a", 1, false}));
+    c.on_event(ev(StepStarted{"a", 1, false, "shell"}));
     for (const char* l : {"one", "two", "\x1b[31mERROR\x1b[0m: three"})
       c.on_event(ev(StepOutput{"a", OutputStream::Stderr, l}));
     c.on_event(ev(StepFinished{"a", StepStatus::Failed, 1, 2, "exit code 2", {}, Millis(10)}));
     c.on_event(ev(StepSkipped{"b", SkipKind::Blocked, "requires a, which failed", "a"}));
-    c.on_event(ev(StepSkipped{"c", SkipKind::Blocked, "requires b, which was skipped because a failed", "a"}));
+    c.on_event(ev(StepSkipped{"c", SkipKind::Blocked,
+                              "requires b, which was skipped because a failed", "a"}));
     c.on_event(ev(StepSkipped{"d", SkipKind::NotApplicable, "not needed", ""}));
     c.on_event(ev(StepFinished{"h", StepStatus::Failed, 1, 1, "exit code 1", {}, Millis(10)}));
     StepCounts counts;
@@ -111,15 +112,16 @@ TEST_SUITE("run_output") {
     counts.not_applicable = 1;
     out.str("");
     c.on_event(ev(RunFinished{RunOutcome::Failed, counts, {"a"}, Millis(1500)}));
-    CHECK(out.str() ==
-          "\nRun FAILED after 1.5s: 2 failed, 3 skipped (1 not needed, 2 blocked by a failure)\n"
-          "  root cause: a failed: exit code 2\n"
-          "    last output (steps/a.log):\n"
-          "      | two\n"
-          "      | ERROR: three\n"
-          "    skipped because of it: b, c\n"
-          "  failed but handled: h\n"
-          "Logs: /state/p/runs/R (each step's output in steps/<id>.log)\n"s);
+    CHECK(
+        out.str() ==
+        "\nRun FAILED after 1.5s: 2 failed, 3 skipped (1 not applicable, 2 blocked by a failure)\n"
+        "  root cause: a failed: exit code 2\n"
+        "    last output (steps/a.log):\n"
+        "      | two\n"
+        "      | ERROR: three\n"
+        "    skipped because of it: b, c\n"
+        "  failed but handled: h\n"
+        "Logs: /state/p/runs/R (each step's output in steps/<id>.log)\n"s);
   }
 
   TEST_CASE("console, live mode: running steps redrawn in place, finished ones scroll above") {
@@ -129,8 +131,8 @@ TEST_SUITE("run_output") {
     o.color = true;
     o.width = [] { return 40; };
     ConsoleSink c(out, o);
-    c.on_event(ev(StepStarted{"db-upgrade", 1, false}));
-    c.on_event(ev(StepStarted{"watchdog", 1, true}));
+    c.on_event(ev(StepStarted{"db-upgrade", 1, false, "shell"}));
+    c.on_event(ev(StepStarted{"watchdog", 1, true, "shell"}));
     std::string first = out.str();
     CHECK(first.find("db-upgrade") != std::string::npos);
     CHECK(first.find("(watching)") != std::string::npos);
@@ -144,8 +146,8 @@ TEST_SUITE("run_output") {
     CHECK(redraw.find("…") != std::string::npos);  // cut to the terminal width
     CHECK(redraw.find("INFO  [alembic]") != std::string::npos);
     out.str("");
-    c.on_event(ev(StepFinished{"db-upgrade", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)},
-                  2100));
+    c.on_event(
+        ev(StepFinished{"db-upgrade", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)}, 2100));
     std::string fin = out.str();
     CHECK(fin.rfind("\r\x1b[2A\x1b[J", 0) == 0);
     CHECK(fin.find("✓") != std::string::npos);
@@ -154,6 +156,23 @@ TEST_SUITE("run_output") {
     out.str("");
     c.on_tick(kT0, Millis(2500));
     CHECK(out.str().rfind("\r\x1b[1A\x1b[J", 0) == 0);  // only the watcher is live now
+  }
+
+  TEST_CASE("console, live mode: no live area while a confirm gate owns the terminal") {
+    std::ostringstream out;
+    ConsoleOptions o;
+    o.live = true;
+    ConsoleSink c(out, o);
+    c.on_event(ev(StepStarted{"long", 1, false, "shell"}));
+    c.on_event(ev(StepStarted{"go-ahead", 1, false, "confirm"}));
+    out.str("");
+    c.on_tick(kT0, Millis(1000));
+    c.on_event(ev(StepOutput{"long", OutputStream::Stdout, "working"}, 2000));
+    CHECK(out.str().find("long") == std::string::npos);
+    c.on_event(
+        ev(StepFinished{"go-ahead", StepStatus::Succeeded, 1, 0, "", {}, Millis(3000)}, 3000));
+    CHECK(out.str().find("go-ahead (3s)") != std::string::npos);
+    CHECK(out.str().find("long") != std::string::npos);  // drawn again
   }
 
   TEST_CASE("sanitize_line and fit_columns keep one terminal line") {
@@ -166,20 +185,25 @@ TEST_SUITE("run_output") {
 
   TEST_CASE("events JSON: versioned records with every documented field") {
     CHECK(format_utc_ms(kT0) == "2026-11-26T01:02:03.456Z"s);
-    std::string line = event_to_json(
-        ev(StepFinished{"a", StepStatus::TimedOut, 2, -1, "timed out after 5s",
-                        {{"version", Value("3.3")}}, Millis(5012)},
-           7));
+    std::string line = event_to_json(ev(StepFinished{"a",
+                                                     StepStatus::TimedOut,
+                                                     2,
+                                                     -1,
+                                                     "timed out after 5s",
+                                                     {{"version", Value("3.3")}},
+                                                     Millis(5012)},
+                                        7));
     CHECK(line ==
           R"({"v":1,"t":"step_finished","ts":"2026-11-26T01:02:03.463Z","mono_ms":7,"step":"a",)"
           R"("status":"timed_out","attempt":2,"exit_code":-1,"message":"timed out after 5s",)"
           R"("outputs":{"version":"3.3"},"duration_ms":5012})"s);
-    auto skip = nlohmann::json::parse(event_to_json(
-        ev(StepSkipped{"b", SkipKind::Blocked, "requires a, which failed", "a"})));
+    auto skip = nlohmann::json::parse(
+        event_to_json(ev(StepSkipped{"b", SkipKind::Blocked, "requires a, which failed", "a"})));
     CHECK(skip["t"] == "step_skipped");
     CHECK(skip["kind"] == "blocked");
     CHECK(skip["cause"] == "a");
-    auto fin = nlohmann::json::parse(event_to_json(ev(RunFinished{RunOutcome::Interrupted, {}, {}, Millis(3)})));
+    auto fin = nlohmann::json::parse(
+        event_to_json(ev(RunFinished{RunOutcome::Interrupted, {}, {}, Millis(3)})));
     CHECK(fin["outcome"] == "interrupted");
     CHECK(fin["counts"]["not_reached"] == 0);
     CHECK(fin["root_causes"].is_array());
@@ -195,7 +219,7 @@ TEST_SUITE("run_output") {
   TEST_CASE("events JSON: the sink writes one line per event") {
     std::ostringstream out;
     JsonLinesSink sink(out);
-    sink.on_event(ev(StepStarted{"a", 1, false}));
+    sink.on_event(ev(StepStarted{"a", 1, false, "shell"}));
     sink.on_event(ev(StepWarning{"a", "hm"}));
     std::string s = out.str();
     CHECK(std::count(s.begin(), s.end(), '\n') == 2);
@@ -233,11 +257,11 @@ TEST_SUITE("run_output") {
     TempDir t;
     {
       StepLogSink logs(t.dir);
-      logs.on_event(ev(StepStarted{"a", 1, false}));
+      logs.on_event(ev(StepStarted{"a", 1, false, "shell"}));
       logs.on_event(ev(StepOutput{"a", OutputStream::Stdout, "out 1"}));
       logs.on_event(ev(StepOutput{"a", OutputStream::Stderr, "err 1"}));
       logs.on_event(ev(StepRetrying{"a", 2, Millis(1000), "exit code 1", false}));
-      logs.on_event(ev(StepStarted{"a", 2, false}));
+      logs.on_event(ev(StepStarted{"a", 2, false, "shell"}));
       logs.on_event(ev(StepOutput{"a", OutputStream::Info, "note"}));
       logs.flush();
       CHECK(read_file(t.dir + "/a.log").find("# note\n") != std::string::npos);  // flushed

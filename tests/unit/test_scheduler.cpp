@@ -276,8 +276,9 @@ always = true
     CHECK(r.sched->summary().outcome == RunOutcome::Failed);
   }
 
-  TEST_CASE("fail-fast: after an unhandled failure nothing new starts, running steps finish, "
-            "then always steps run") {
+  TEST_CASE(
+      "fail-fast: after an unhandled failure nothing new starts, running steps finish, "
+      "then always steps run") {
     Run r(R"(
 [steps.a]
 kind = "job"
@@ -305,7 +306,7 @@ always = true
     CHECK(r.st("c").skip_kind == SkipKind::NotReached);
     CHECK(r.reason("c") == "not started: the run was aborted after a failed"s);
     CHECK(r.st("c").cause == r.index("a"));
-    CHECK(r.running("b"));            // not stopped: running steps finish
+    CHECK(r.running("b"));  // not stopped: running steps finish
     CHECK_FALSE(r.stop_requested("b"));
     CHECK_FALSE(r.running("cleanup"));  // waits for b
     r.finish("b", ok());
@@ -317,6 +318,31 @@ always = true
     CHECK(sum.outcome == RunOutcome::Failed);
     CHECK(sum.counts.succeeded == 2);
     CHECK(sum.counts.not_reached == 2);
+  }
+
+  TEST_CASE("fail-fast: steps downstream of the failure say so, in any declaration order") {
+    Run r(R"(
+[steps.r]
+kind = "job"
+requires = ["q"]
+[steps.q]
+kind = "job"
+requires = ["p"]
+[steps.a]
+kind = "job"
+[steps.p]
+kind = "job"
+requires = ["a"]
+[steps.w]
+kind = "watch"
+watches = ["r"]
+)");
+    r.finish("a", fail());
+    CHECK(r.reason("p") == "requires a, which failed"s);
+    CHECK(r.reason("q") == "requires p, which was skipped because a failed"s);
+    CHECK(r.reason("r") == "requires q, which was skipped because a failed"s);
+    CHECK(r.st("r").skip_kind == SkipKind::Blocked);
+    CHECK(r.reason("w") == "none of the watched steps ran"s);
   }
 
   // ---- when -------------------------------------------------------------------------------
@@ -520,6 +546,39 @@ triggered_by = "w"
     CHECK(r.running("t"));
   }
 
+  TEST_CASE("triggered_by while aborting: never fired is `not triggered`, fired is not reached") {
+    const char* plan = R"(
+[steps.a]
+kind = "job"
+[steps.b]
+kind = "job"
+[steps.w]
+kind = "watch"
+watches = ["a"]
+[steps.t]
+kind = "job"
+triggered_by = "w"
+)";
+    SUBCASE("no firing") {
+      Run r(plan);
+      r.finish("b", fail());  // abort while the watcher still runs
+      CHECK_FALSE(r.sched->state().done(r.index("t")));
+      r.finish("a", ok());
+      r.finish("w", with_status(Outcome::Status::Cancelled));
+      CHECK(r.reason("t") == "not triggered"s);
+      CHECK(r.st("t").skip_kind == SkipKind::NotApplicable);
+    }
+    SUBCASE("a firing after the abort") {
+      Run r(plan);
+      r.finish("b", fail());
+      r.fire("w");
+      CHECK_FALSE(r.running("t"));
+      CHECK(r.sink.all<WatcherFired>().at(0).triggers.empty());
+      CHECK(r.st("t").skip_kind == SkipKind::NotReached);
+      CHECK(r.reason("t") == "not started: the run was aborted after b failed"s);
+    }
+  }
+
   TEST_CASE("watchers: `steps.W.fired == 0` is decided after the watcher is done") {
     const char* plan = R"(
 [steps.db-upgrade]
@@ -680,8 +739,9 @@ retries = 2
     CHECK(backoff_wait(p, 60) == Millis(3000));
   }
 
-  TEST_CASE("timeout: a deadline per attempt; at the deadline the attempt is stopped and "
-            "counts as timed out") {
+  TEST_CASE(
+      "timeout: a deadline per attempt; at the deadline the attempt is stopped and "
+      "counts as timed out") {
     Run r(R"(
 [steps.a]
 kind = "job"

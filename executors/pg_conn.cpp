@@ -1,0 +1,422 @@
+// PgConn and the DSN helpers (see pg_conn.h).
+#include "pg_conn.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace ordo {
+namespace {
+
+// Waits are sliced so that a stop request is noticed within this long.
+constexpr Millis kSlice{50};
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// libpq's messages end in "\n" and continue on "\n\t..." lines: make them one line.
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\t' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string field(const PGresult* r, int code) {
+  const char* v = PQresultErrorField(r, code);
+  return v ? v : "";
+}
+
+// Waits up to `max` for `events` on fd; returns the revents (0 on timeout or EINTR).
+short wait_fd(int fd, short events, Millis max) {
+  pollfd p{fd, events, 0};
+  int n = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(max.count(), 0)));
+  return n > 0 ? p.revents : 0;
+}
+
+Millis until(Clock::time_point t) {
+  return std::chrono::duration_cast<Millis>(t - Clock::now());
+}
+
+// The slice to wait before re-checking stop, the deadline and `limit`.
+Millis slice_before(std::optional<Clock::time_point> deadline, Clock::time_point limit) {
+  Clock::time_point end = deadline ? std::min(*deadline, limit) : limit;
+  return std::clamp(until(end) + Millis(1), Millis(0), kSlice);
+}
+
+void notice_thunk(void* arg, const char* message) {
+  auto* fn = static_cast<std::function<void(std::string_view)>*>(arg);
+  if (!fn || !*fn) return;
+  std::string_view rest(message);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    if (!line.empty()) (*fn)(line);
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+}
+
+// The connect_timeout a connection was started with (from the DSN or PGCONNECT_TIMEOUT).
+std::optional<Millis> connect_timeout_of(PGconn* c) {
+  std::optional<Millis> out;
+  PQconninfoOption* opts = PQconninfo(c);
+  for (PQconninfoOption* o = opts; o && o->keyword; ++o)
+    if (std::strcmp(o->keyword, "connect_timeout") == 0 && o->val && *o->val) {
+      int s = std::atoi(o->val);
+      if (s > 0) out = Millis(std::max(s, 2) * 1000);  // libpq treats 1 as 2
+    }
+  PQconninfoFree(opts);
+  return out;
+}
+
+}  // namespace
+
+std::string redact_dsn(std::string_view dsn) {
+  std::string s(dsn);
+  std::vector<std::pair<size_t, size_t>> secret;  // [begin, end) ranges to hide
+  const size_t sep = s.find("://");
+  const bool uri =
+      sep != std::string::npos && sep > 0 &&
+      std::all_of(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(sep), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-';
+      });
+  if (uri) {  // postgresql://, and any other URI an error message may quote
+    size_t start = sep + 3;
+    size_t end = std::min(s.find_first_of("/?", start), s.size());
+    size_t at = s.rfind('@', end == 0 ? 0 : end - 1);
+    if (at != std::string::npos && at >= start && at < end) {
+      size_t colon = s.find(':', start);
+      if (colon < at) secret.emplace_back(colon + 1, at);
+    }
+    size_t q = s.find('?', start);
+    while (q != std::string::npos && q < s.size()) {
+      size_t b = q + 1;
+      size_t e = std::min(s.find('&', b), s.size());
+      if (s.compare(b, 9, "password=") == 0) secret.emplace_back(b + 9, e);
+      q = e < s.size() ? e : std::string::npos;
+    }
+  } else {
+    size_t i = 0;
+    while (i < s.size()) {
+      while (i < s.size() && is_space(s[i])) ++i;
+      size_t kb = i;
+      while (i < s.size() && s[i] != '=' && !is_space(s[i])) ++i;
+      std::string key = s.substr(kb, i - kb);
+      while (i < s.size() && is_space(s[i])) ++i;
+      if (i >= s.size() || s[i] != '=') break;  // not conninfo: leave the rest as it is
+      ++i;
+      while (i < s.size() && is_space(s[i])) ++i;
+      size_t vb = i;
+      if (i < s.size() && s[i] == '\'') {
+        for (++i; i < s.size() && s[i] != '\''; ++i)
+          if (s[i] == '\\') ++i;
+        if (i < s.size()) ++i;
+      } else {
+        while (i < s.size() && !is_space(s[i])) ++i;
+      }
+      if (key == "password") secret.emplace_back(vb, std::min(i, s.size()));
+    }
+  }
+  std::sort(secret.begin(), secret.end());
+  for (auto it = secret.rbegin(); it != secret.rend(); ++it)
+    s.replace(it->first, it->second - it->first, "***");
+  return s;
+}
+
+Result<std::string> parse_indico_conf_dsn(std::string_view text, const std::string& where) {
+  const std::string_view key = "SQLALCHEMY_DATABASE_URI";
+  std::optional<Result<std::string>> last;
+  int lineno = 0;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);) {
+    ++lineno;
+    size_t i = 0;
+    while (i < line.size() && is_space(line[i])) ++i;
+    if (line.compare(i, key.size(), key) != 0) continue;
+    i += key.size();
+    while (i < line.size() && is_space(line[i])) ++i;
+    if (i >= line.size() || line[i] != '=' || line.compare(i, 2, "==") == 0) continue;
+    ++i;
+    while (i < line.size() && is_space(line[i])) ++i;
+    auto bad = [&](const std::string& why) {
+      return Error{where + ":" + std::to_string(lineno) + ": " + std::string(key) + " " + why, {}};
+    };
+    bool raw = false;
+    if (i < line.size() && std::strchr("rRuU", line[i])) {
+      raw = line[i] == 'r' || line[i] == 'R';
+      ++i;
+    }
+    if (i >= line.size() || (line[i] != '\'' && line[i] != '"')) {
+      last =
+          bad("is not a quoted string (ordo reads SQLALCHEMY_DATABASE_URI = "
+              "'postgresql://...')");
+      continue;
+    }
+    char quote = line[i++];
+    std::string value;
+    bool closed = false;
+    for (; i < line.size(); ++i) {
+      char c = line[i];
+      if (c == quote) {
+        closed = true;
+        ++i;
+        break;
+      }
+      if (c == '\\' && !raw && i + 1 < line.size() && std::strchr("\\'\"", line[i + 1]))
+        c = line[++i];
+      value += c;
+    }
+    while (closed && i < line.size() && is_space(line[i])) ++i;
+    if (!closed || (i < line.size() && line[i] != '#')) {
+      last = bad("is not a single quoted string on one line");
+      continue;
+    }
+    if (value.empty()) {
+      last = bad("is empty");
+      continue;
+    }
+    // SQLAlchemy names the driver in the scheme ("postgresql+psycopg2://"); libpq does not.
+    size_t plus = value.find('+');
+    size_t sep = value.find("://");
+    std::string scheme = value.substr(0, std::min(plus, sep));
+    if ((scheme != "postgresql" && scheme != "postgres") || sep == std::string::npos) {
+      last = bad("is not a PostgreSQL URI: " + redact_dsn(value));
+      continue;
+    }
+    last = "postgresql" + value.substr(sep);
+  }
+  if (!last) return Error{where + ": no " + std::string(key) + " setting found", {}};
+  return *std::move(last);
+}
+
+Result<std::string> read_indico_conf_dsn(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return Error{"cannot read indico.conf '" + path + "': " + std::strerror(errno), {}};
+  std::stringstream buf;
+  buf << f.rdbuf();
+  return parse_indico_conf_dsn(buf.str(), path);
+}
+
+const std::string* PgResult::cell(size_t r, size_t c) const {
+  if (r >= cells.size() || c >= cells[r].size() || !cells[r][c]) return nullptr;
+  return &*cells[r][c];
+}
+
+PgConn::~PgConn() {
+  close();
+}
+
+PgConn::PgConn(PgConn&& other) noexcept
+    : conn_(std::exchange(other.conn_, nullptr)), notice_(std::move(other.notice_)) {}
+
+PgConn& PgConn::operator=(PgConn&& other) noexcept {
+  if (this != &other) {
+    close();
+    conn_ = std::exchange(other.conn_, nullptr);
+    notice_ = std::move(other.notice_);
+  }
+  return *this;
+}
+
+void PgConn::close() {
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+}
+
+bool PgConn::connected() const {
+  return conn_ && PQstatus(conn_) == CONNECTION_OK;
+}
+
+int PgConn::backend_pid() const {
+  return conn_ ? PQbackendPID(conn_) : 0;
+}
+
+PgResult PgConn::connect(const PgConnectOptions& opt) {
+  close();
+  PgResult res;
+  auto fail = [&](PgEnd end, std::string why) {
+    res.end = end;
+    res.error = "cannot connect to " +
+                (opt.dsn.empty() ? std::string("the default database") : redact_dsn(opt.dsn)) +
+                ": " + why;
+    close();
+    return res;
+  };
+
+  // Array order matters: entries before the expanded `dbname` are defaults the DSN overrides.
+  std::vector<std::string> keys, vals;
+  if (!opt.env.empty()) {
+    PQconninfoOption* defs = PQconndefaults();
+    for (PQconninfoOption* o = defs; o && o->keyword; ++o) {
+      if (!o->envvar) continue;
+      for (const auto& [name, value] : opt.env)
+        if (name == o->envvar && !value.empty()) {
+          keys.emplace_back(o->keyword);
+          vals.push_back(value);
+        }
+    }
+    PQconninfoFree(defs);
+  }
+  keys.emplace_back("fallback_application_name");
+  vals.push_back(opt.fallback_application_name);
+  keys.emplace_back("dbname");
+  vals.push_back(opt.dsn);
+  std::vector<const char*> kp, vp;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    kp.push_back(keys[i].c_str());
+    vp.push_back(vals[i].c_str());
+  }
+  kp.push_back(nullptr);
+  vp.push_back(nullptr);
+
+  conn_ = PQconnectStartParams(kp.data(), vp.data(), /*expand_dbname=*/1);
+  if (!conn_) return fail(PgEnd::Failed, "out of memory");
+  if (PQstatus(conn_) == CONNECTION_BAD)
+    return fail(PgEnd::Failed, one_line(PQerrorMessage(conn_)));
+  Millis timeout = connect_timeout_of(conn_).value_or(opt.timeout);
+  const Clock::time_point give_up = Clock::now() + timeout;
+
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK) {
+    if (st == PGRES_POLLING_FAILED) return fail(PgEnd::Failed, one_line(PQerrorMessage(conn_)));
+    if (opt.stop.stop_requested()) return fail(PgEnd::Cancelled, "cancelled");
+    if (opt.deadline && Clock::now() >= *opt.deadline)
+      return fail(PgEnd::TimedOut, "the step's timeout passed");
+    if (Clock::now() >= give_up)
+      return fail(PgEnd::Failed, "timed out after " + format_duration(timeout));
+    short want = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    if (wait_fd(PQsocket(conn_), want, slice_before(opt.deadline, give_up)) == 0) continue;
+    st = PQconnectPoll(conn_);
+  }
+  notice_ = std::make_unique<std::function<void(std::string_view)>>(opt.on_notice);
+  PQsetNoticeProcessor(conn_, notice_thunk, notice_.get());
+  if (PQsetnonblocking(conn_, 1) != 0) return fail(PgEnd::Failed, one_line(PQerrorMessage(conn_)));
+  return res;
+}
+
+PgResult PgConn::exec(std::string_view sql, const std::vector<std::string>& params,
+                      const std::stop_token& stop, std::optional<Clock::time_point> deadline,
+                      Millis cancel_grace) {
+  PgResult res;
+  auto fail = [&](std::string why) {
+    res.end = PgEnd::Failed;
+    res.error = one_line(why);
+    if (conn_ && PQstatus(conn_) == CONNECTION_BAD) close();
+    return res;
+  };
+  if (!connected()) return fail("not connected");
+
+  std::string text(sql);
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  if (!PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                         values.data(), nullptr, nullptr, 0))
+    return fail(PQerrorMessage(conn_));
+
+  std::optional<PgEnd> cancel_reason;  // set once PQcancel was sent (or tried)
+  Clock::time_point cancel_sent{};
+  bool have_result = false, copy_out = false;
+  const Clock::time_point never = Clock::time_point::max();
+  for (;;) {
+    // Interruption: a stop request or the deadline cancels the statement, once.
+    if (!cancel_reason) {
+      if (stop.stop_requested())
+        cancel_reason = PgEnd::Cancelled;
+      else if (deadline && Clock::now() >= *deadline)
+        cancel_reason = PgEnd::TimedOut;
+      if (cancel_reason) {
+        cancel_sent = Clock::now();
+        if (PGcancel* c = PQgetCancel(conn_)) {
+          char err[256] = {0};
+          PQcancel(c, err, sizeof err);
+          PQfreeCancel(c);
+        }
+      }
+    } else if (Clock::now() - cancel_sent > cancel_grace) {
+      close();  // the server did not answer the cancel: abandon the session
+      res.end = *cancel_reason;
+      res.error = "cancelled; the server did not answer within " + format_duration(cancel_grace) +
+                  ", connection closed";
+      return res;
+    }
+
+    int flushed = PQflush(conn_);
+    if (flushed < 0) return fail(PQerrorMessage(conn_));
+    if (copy_out) {
+      char* buf = nullptr;
+      int n = PQgetCopyData(conn_, &buf, /*async=*/1);
+      if (buf) PQfreemem(buf);
+      if (n > 0) continue;
+      if (n == -2) return fail(PQerrorMessage(conn_));
+      if (n == -1) {
+        copy_out = false;
+        continue;
+      }
+      // n == 0: wait for more data
+    } else if (!PQisBusy(conn_)) {
+      PGresult* r = PQgetResult(conn_);
+      if (!r) break;
+      ExecStatusType st = PQresultStatus(r);
+      if (st == PGRES_COPY_IN) {
+        PQputCopyEnd(conn_, "COPY FROM STDIN is not supported here");
+      } else if (st == PGRES_COPY_OUT) {
+        copy_out = true;
+      } else if (!have_result || res.end == PgEnd::Ok) {
+        // Keep the first error, else the last result.
+        have_result = true;
+        if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
+          res = PgResult{};
+          res.end = PgEnd::Failed;
+          res.sqlstate = field(r, PG_DIAG_SQLSTATE);
+          std::string primary = field(r, PG_DIAG_MESSAGE_PRIMARY);
+          if (primary.empty()) primary = one_line(PQresultErrorMessage(r));
+          res.error = res.sqlstate.empty() ? primary : "SQLSTATE " + res.sqlstate + ": " + primary;
+          res.detail = one_line(field(r, PG_DIAG_MESSAGE_DETAIL));
+          res.hint = one_line(field(r, PG_DIAG_MESSAGE_HINT));
+        } else {
+          res = PgResult{};
+          res.has_tuples = st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE;
+          const int nr = PQntuples(r), nc = PQnfields(r);
+          for (int c = 0; c < nc; ++c) res.columns.emplace_back(PQfname(r, c));
+          for (int i = 0; i < nr; ++i) {
+            auto& row = res.cells.emplace_back();
+            for (int c = 0; c < nc; ++c)
+              row.push_back(PQgetisnull(r, i, c) ? std::nullopt
+                                                 : std::optional<std::string>(PQgetvalue(r, i, c)));
+          }
+          res.rows = res.has_tuples ? nr : std::atoll(PQcmdTuples(r));
+        }
+      }
+      PQclear(r);
+      continue;
+    }
+
+    Clock::time_point limit = cancel_reason ? cancel_sent + cancel_grace : never;
+    short want = POLLIN | (flushed == 1 ? POLLOUT : 0);
+    short got = wait_fd(PQsocket(conn_), want,
+                        slice_before(cancel_reason ? std::nullopt : deadline, limit));
+    if ((got & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(conn_))
+      return fail(PQerrorMessage(conn_));
+  }
+  if (cancel_reason && res.end != PgEnd::Ok) {
+    res.end = *cancel_reason;
+    if (res.sqlstate == "57014") res.error = "statement cancelled";
+  }
+  if (!have_result && res.end == PgEnd::Ok) return fail("the server returned no result");
+  return res;
+}
+
+}  // namespace ordo
