@@ -30,8 +30,8 @@ StepStatus step_status_of(Outcome::Status s);
 enum class SkipKind { NotApplicable, Blocked, NotReached };
 const char* skip_kind_name(SkipKind k);  // "not_applicable", "blocked", "not_reached"
 
-// How the run as a whole ended. Refused: the only unhandled failures are gates that answered
-// "no" (a failed step whose outputs have answer = "no", e.g. `confirm`).
+// How the run as a whole ended. Refused: the only unhandled failures are gates that refused
+// (see is_refusal() in scheduler.h: outputs `refused = "true"` or `answer = "no"`, `confirm`).
 enum class RunOutcome { Succeeded, Failed, Refused, Interrupted };
 const char* run_outcome_name(RunOutcome o);  // "succeeded", "failed", "refused", "interrupted"
 

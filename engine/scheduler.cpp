@@ -33,6 +33,13 @@ Millis since(Clock::time_point a, Clock::time_point b) {
 
 }  // namespace
 
+bool is_refusal(const ValueTable& outputs) {
+  if (const Value* r = find_output(outputs, "refused"))
+    return (r->is_bool() && r->as_bool()) || (r->is_string() && r->as_string() == "true");
+  const Value* answer = find_output(outputs, "answer");
+  return answer && answer->is_string() && answer->as_string() == "no";
+}
+
 Millis backoff_wait(const RetryPolicy& p, int retry) {
   Millis w = p.backoff;
   for (int i = 1; i < retry && w < p.max_backoff; ++i) w *= 2;
@@ -665,10 +672,7 @@ struct Scheduler::Impl {
                         (s.status == StepStatus::Cancelled && interrupts == 0));
       if (!unhandled) continue;
       r.root_causes.push_back(v);
-      const Value* answer = find_output(s.outputs, "answer");
-      if (!(s.status == StepStatus::Failed && answer && answer->is_string() &&
-            answer->as_string() == "no"))
-        all_refusals = false;
+      if (!(s.status == StepStatus::Failed && is_refusal(s.outputs))) all_refusals = false;
     }
     if (interrupts > 0)
       r.outcome = RunOutcome::Interrupted;

@@ -69,6 +69,11 @@ struct RunSummary {
   Millis duration{0};
 };
 
+// A failed step's outputs say it was a gate that refused: `refused` is true (or "true"), or,
+// without `refused`, `answer` is "no" (the `confirm` kind). A run whose only unhandled failures
+// are refusals ends RunOutcome::Refused (exit 3).
+bool is_refusal(const ValueTable& outputs);
+
 // The wait before retry number `retry` (1: before the second attempt), without jitter.
 Millis backoff_wait(const RetryPolicy& policy, int retry);
 

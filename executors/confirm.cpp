@@ -115,10 +115,14 @@ class ConfirmExecutor final : public Executor {
     std::optional<bool> default_yes;
     if (!def.empty()) default_yes = def == "yes";
     switch (ask_yes_no(tty.fd(), prompt, default_yes, ctx.deadline, ctx.stop)) {
-      case Answer::Yes: return answered(ctx, true, "on the terminal");
-      case Answer::No: return answered(ctx, false, "on the terminal");
-      case Answer::Closed: return without_terminal(ctx, def, "the terminal closed");
-      case Answer::Cancelled: return step_cancelled("no answer given");
+      case Answer::Yes:
+        return answered(ctx, true, "on the terminal");
+      case Answer::No:
+        return answered(ctx, false, "on the terminal");
+      case Answer::Closed:
+        return without_terminal(ctx, def, "the terminal closed");
+      case Answer::Cancelled:
+        return step_cancelled("no answer given");
       case Answer::Timeout:
         if (!def.empty()) return answered(ctx, def == "yes", "no answer in time: the default");
         return step_timed_out(ctx, started, "no answer, and no `default`");

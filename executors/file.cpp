@@ -153,8 +153,7 @@ class FileRun {
   }
 
   // Reads owner/group/mode from `where` (the step's params or the copy table).
-  std::optional<Outcome> read_attrs(const ValueTable& where, const std::string& prefix,
-                                    Attrs& a) {
+  std::optional<Outcome> read_attrs(const ValueTable& where, const std::string& prefix, Attrs& a) {
     a.owner = param_string(where, "owner");
     a.group = param_string(where, "group");
     a.mode_text = param_string(where, "mode");
@@ -163,7 +162,8 @@ class FileRun {
     if (!a.group.empty() && !group_exists(a.group))
       return Outcome::failed("no such group '" + a.group + "' (" + prefix + "group)");
     if (!a.mode_text.empty() && (a.mode = parse_mode(a.mode_text)) < 0)
-      return Outcome::failed("`" + prefix + "mode` must be an octal string such as \"0640\", not \"" +
+      return Outcome::failed("`" + prefix +
+                             "mode` must be an octal string such as \"0640\", not \"" +
                              a.mode_text + "\"");
     return std::nullopt;
   }
@@ -213,8 +213,8 @@ class FileRun {
 
     struct stat st {};
     const bool from_is_dir = ::stat(from.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    if (!from_is_dir && (to_given.ends_with('/') ||
-                         (::stat(to.c_str(), &st) == 0 && S_ISDIR(st.st_mode)))) {
+    if (!from_is_dir &&
+        (to_given.ends_with('/') || (::stat(to.c_str(), &st) == 0 && S_ISDIR(st.st_mode)))) {
       while (to.size() > 1 && to.ends_with('/')) to.pop_back();
       const size_t slash = from.rfind('/');
       to += "/" + from.substr(slash + 1);
@@ -228,8 +228,8 @@ class FileRun {
     if (a.mode >= 0) {
       if (from_is_dir) {
         // Directories first (so a mode without r for the user still lets find descend).
-        if (auto bad = sh({"find", to, "-type", "d", "-exec", "chmod", octal(dir_mode(a.mode)),
-                           "{}", "+"}))
+        if (auto bad = sh(
+                {"find", to, "-type", "d", "-exec", "chmod", octal(dir_mode(a.mode)), "{}", "+"}))
           return *bad;
         if (auto bad = sh({"find", to, "!", "-type", "d", "!", "-type", "l", "-exec", "chmod",
                            octal(a.mode), "{}", "+"}))
@@ -247,7 +247,8 @@ class FileRun {
     std::string target = param_string(t, "target");
     if (target.starts_with("~")) target = ctx_.expand_path(target);  // relative stays relative
     const std::string link = step_path(ctx_, param_string(t, "link"));
-    if (target.empty() || link.empty()) return Outcome::failed("`symlink` needs `target` and `link`");
+    if (target.empty() || link.empty())
+      return Outcome::failed("`symlink` needs `target` and `link`");
     struct stat st {};
     if (::lstat(link.c_str(), &st) == 0 && !S_ISLNK(st.st_mode))
       return Outcome::failed(link + " exists and is not a symbolic link: refusing to replace it");
@@ -343,7 +344,11 @@ class FileExecutor final : public Executor {
             "[steps.reload-uwsgi]\nkind = \"file\"\nuser = \"${indico_user}\"\ntouch = "
             "\"~/web/indico.wsgi\"\n\n[steps.install-conf]\nkind = \"file\"\ncopy = { "
             "from = \"indico.conf.new\", to = \"/opt/indico/etc/indico.conf\", owner = "
-            "\"indico\", mode = \"0640\" }\n",
+            "\"indico\", mode = \"0640\" }\n\n[steps.restore-archive]\nkind = \"file\"\ncopy = { "
+            "from = \"/mnt/old/opt/indico/archive\", to = \"/opt/indico/archive\", owner = "
+            "\"indico\", group = \"www-data\", mode = \"0640\" }   # directories get 0750\n\n"
+            "[steps.backup-dir]\nkind = \"file\"\nmkdir = \"/var/backups/indico\"\nmode = "
+            "\"0750\"\nowner = \"postgres\"\n",
     };
     return s;
   }
@@ -366,14 +371,16 @@ class FileExecutor final : public Executor {
     }
     for (const auto* attr : params_present(step.params, {"mode", "owner", "group"})) {
       const Value& v = attr->second;
-      if (attr->first == "mode" && v.is_string()) check_mode("mode", v, diags);
+      if (attr->first == "mode" && v.is_string())
+        check_mode("mode", v, diags);
       else if (v.is_string() && v.as_string().empty())
         diags.error(value_loc_of(v), "`" + attr->first + "` is empty: give a name");
       if (!actions.empty() && (actions[0]->first == "copy" || actions[0]->first == "symlink"))
         diags.error(key_loc_of(v), "`" + attr->first + "` applies to `touch` and `mkdir`" +
                                        (actions[0]->first == "copy"
                                             ? ": for `copy` put it inside the table, copy = { "
-                                              "..., " + attr->first + " = ... }"
+                                              "..., " +
+                                                  attr->first + " = ... }"
                                             : ": a symbolic link has none of its own"));
     }
   }

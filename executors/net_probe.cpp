@@ -38,8 +38,7 @@ class Socket {
 int wait_ready(int fd, short events, Clock::time_point give_up, const std::stop_token& stop) {
   for (;;) {
     if (stop.stop_requested()) return -1;
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(give_up - Clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - Clock::now());
     if (left <= std::chrono::milliseconds(0)) return 0;
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, static_cast<int>(std::min(left, kSlice).count()));
@@ -62,8 +61,8 @@ int connect_to(const HostPort& at, Clock::time_point give_up, const std::stop_to
   why = "no address";
   int connected = -1;
   for (addrinfo* a = list; a && connected < 0; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                            a->ai_protocol);
+    const int fd =
+        ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) {
       why = errno_text(errno);
       continue;
@@ -106,8 +105,9 @@ Result<HostPort> parse_host_port(std::string_view text) {
 
 Result<HttpUrl> parse_http_url(std::string_view url) {
   if (url.starts_with("https://"))
-    return make_error("https is not supported by wait-for (ordo speaks no TLS): wait for the "
-                      "port instead (port = \"host:443\"), or give an http:// URL");
+    return make_error(
+        "https is not supported by wait-for (ordo speaks no TLS): wait for the "
+        "port instead (port = \"host:443\"), or give an http:// URL");
   if (!url.starts_with("http://"))
     return make_error("\"" + std::string(url) + "\" is not an http:// URL");
   std::string_view rest = url.substr(7);
@@ -171,8 +171,7 @@ Probe probe_http(const HttpUrl& url, Clock::time_point give_up, const std::stop_
   }
   // "HTTP/1.1 302 Found"
   if (!head.starts_with("HTTP/") || head.find(' ') == std::string::npos)
-    return {false, head.empty() ? "the connection closed without an answer"
-                                : "not an HTTP answer"};
+    return {false, head.empty() ? "the connection closed without an answer" : "not an HTTP answer"};
   const size_t sp = head.find(' ');
   const int status = std::atoi(head.c_str() + sp + 1);
   if (status < 100 || status > 999) return {false, "not an HTTP answer"};

@@ -161,19 +161,21 @@ class PgDumpRun {
 
   // Fails when the file system of `dir` has less room than the database's size.
   std::optional<Outcome> check_space(const std::string& dir) {
-    ProcessResult r = run_process(command_spec(
-        ctx_,
-        {psql_, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + dsn_, "-c",
-         "SELECT pg_database_size(current_database())"},
-        Echo::None));
+    ProcessResult r = run_process(
+        command_spec(ctx_,
+                     {psql_, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + dsn_,
+                      "-c", "SELECT pg_database_size(current_database())"},
+                     Echo::None));
     if (r.timed_out || r.cancelled) return command_failure(ctx_, r, started_, "psql");
     std::string text = r.stdout_text;
     std::erase_if(text, [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
-    if (!command_ok(r) || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+    if (!command_ok(r) || text.empty() ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
       std::string why = error_line(r.stderr_text);
       if (why.empty()) why = step_outcome(ctx_, r, started_).message;
-      const std::string msg = "cannot read the database size, dumping without a free-space check (" +
-                              psql_ + ": " + why + ")";
+      const std::string msg =
+          "cannot read the database size, dumping without a free-space check (" + psql_ + ": " +
+          why + ")";
       ctx_.warn("step '" + ctx_.step_id + "': " + msg);
       ctx_.output(OutputStream::Info, msg);
       return std::nullopt;
@@ -194,7 +196,8 @@ class PgDumpRun {
 
   // `pg_restore --list` must read the archive and list at least one entry.
   std::optional<Outcome> verify() {
-    ProcessResult r = run_process(command_spec(ctx_, {pg_restore_, "--list", partial_}, Echo::StderrOnly));
+    ProcessResult r =
+        run_process(command_spec(ctx_, {pg_restore_, "--list", partial_}, Echo::StderrOnly));
     if (!command_ok(r))
       return command_failure(ctx_, r, started_, "verifying the dump (pg_restore --list)");
     int entries = 0;
@@ -207,8 +210,9 @@ class PgDumpRun {
       at = nl + 1;
     }
     if (entries == 0)
-      return Outcome::failed("verifying the dump failed: pg_restore --list shows no entries (an "
-                             "empty database?)");
+      return Outcome::failed(
+          "verifying the dump failed: pg_restore --list shows no entries (an "
+          "empty database?)");
     ctx_.output(OutputStream::Info,
                 "verified: pg_restore --list reads " + std::to_string(entries) + " entries");
     return std::nullopt;
@@ -243,8 +247,8 @@ class PgDumpRun {
   const Clock::time_point started_ = Clock::now();
   std::string dsn_, format_;
   bool verify_, overwrite_, check_space_;
-  std::string output_, partial_;               // absolute paths
-  std::string pg_dump_, pg_restore_, psql_;    // the programs
+  std::string output_, partial_;             // absolute paths
+  std::string pg_dump_, pg_restore_, psql_;  // the programs
 };
 
 class PgDumpExecutor final : public Executor {

@@ -62,7 +62,8 @@ std::string field(std::string_view text, std::string_view key) {
 // One run of a pip step.
 class PipRun {
  public:
-  explicit PipRun(StepContext& ctx) : ctx_(ctx), upgrade_(param_bool(ctx.params, "upgrade", true)) {}
+  explicit PipRun(StepContext& ctx)
+      : ctx_(ctx), upgrade_(param_bool(ctx.params, "upgrade", true)) {}
 
   Outcome run() {
     if (auto bad = choose_pip()) return *bad;
@@ -125,8 +126,8 @@ class PipRun {
     } else {
       return Outcome::failed("which pip? give the step a `venv`, or `pip` or `python`");
     }
-    run_as_ = with_env_vars(ctx_.run_as, {{"PIP_NO_INPUT", "1"},
-                                           {"PIP_DISABLE_PIP_VERSION_CHECK", "1"}});
+    run_as_ =
+        with_env_vars(ctx_.run_as, {{"PIP_NO_INPUT", "1"}, {"PIP_DISABLE_PIP_VERSION_CHECK", "1"}});
     return std::nullopt;
   }
 
@@ -143,7 +144,8 @@ class PipRun {
     argv.push_back("show");
     argv.insert(argv.end(), names_.begin(), names_.end());
     ProcessResult r = run_process(spec(std::move(argv), Echo::None));
-    const bool none_found = r.exit_code == 1 && r.stderr_text.find("not found") != std::string::npos;
+    const bool none_found =
+        r.exit_code == 1 && r.stderr_text.find("not found") != std::string::npos;
     if (!command_ok(r) && !none_found) return command_failure(ctx_, r, started_, "pip show");
     for (const std::string& n : names_) versions[n] = "";
     // Blocks of "Name: X" / "Version: Y" separated by "---".
@@ -208,8 +210,9 @@ class PipRun {
                         " (pip filters releases by Requires-Python: check its python_requires)"};
     if (compare_versions(fits, version) > 0)
       return {fits, "stayed put at " + version + " although " + fits + " exists and fits " +
-                        python + ": another requirement or a constraint holds it back (see pip's "
-                                 "output above)"};
+                        python +
+                        ": another requirement or a constraint holds it back (see pip's "
+                        "output above)"};
     return {fits, "already the newest version compatible with " + python + " (" + version +
                       "); pip skips releases whose python_requires excludes that Python"};
   }

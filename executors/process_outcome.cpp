@@ -72,8 +72,8 @@ Outcome command_failure(const StepContext& ctx, const ProcessResult& r, Clock::t
 Outcome step_timed_out(const StepContext& ctx, Clock::time_point started, std::string_view detail) {
   Outcome o;
   o.status = Outcome::Status::TimedOut;
-  Millis t = std::chrono::duration_cast<Millis>((ctx.deadline ? *ctx.deadline : Clock::now()) -
-                                                started);
+  Millis t =
+      std::chrono::duration_cast<Millis>((ctx.deadline ? *ctx.deadline : Clock::now()) - started);
   const int64_t unit = t < Millis(1000) ? 10 : 100;  // as step_outcome rounds it
   t = Millis((t.count() + unit - 1) / unit * unit);
   o.message = "timed out after " + format_duration(t) + " (" + std::string(detail) + ")";

@@ -64,12 +64,15 @@ class SystemdRun {
   }
 
  private:
-  ValueTable outputs(const std::string& state) const { return {{"state", Value(state)}}; }
+  // Output `state`, once known.
+  static ValueTable outputs(const std::string& state) {
+    if (state.empty()) return {};
+    return {{"state", Value(state)}};
+  }
 
   Outcome does_not_exist(const std::string& why, int exit_code) const {
-    Outcome o = Outcome::failed(
+    return Outcome::failed(
         "unit " + unit_ + " does not exist on this host (systemctl: " + why + ")", exit_code);
-    return o;
   }
 
   // `systemctl is-active UNIT` -> state (its stdout; a non-zero exit only means "not active").
@@ -89,9 +92,8 @@ class SystemdRun {
   // is-active answers "inactive" for a unit that does not exist: ask LoadState to tell them
   // apart before blaming the unit's state.
   Outcome not_active(const std::string& state) {
-    ProcessResult r = run_process(
-        command_spec(ctx_, {systemctl_, "show", "--property=LoadState", "--value", unit_},
-                     Echo::None));
+    ProcessResult r = run_process(command_spec(
+        ctx_, {systemctl_, "show", "--property=LoadState", "--value", unit_}, Echo::None));
     std::string load = r.stdout_text;
     load.erase(std::find(load.begin(), load.end(), '\n'), load.end());
     Outcome o = command_ok(r) && load == "not-found"
@@ -105,27 +107,21 @@ class SystemdRun {
     const auto until = Clock::now() + *wait_;
     std::string state, shown;
     for (;;) {
-      if (auto failed = query_state(state)) {
-        failed->outputs = outputs(state);
-        return *failed;
-      }
+      if (auto failed = query_state(state)) return with_state(std::move(*failed), shown);
       if (state != shown) ctx_.output(OutputStream::Info, unit_ + " is " + state);
       shown = state;
       if (reached(action_, state)) return Outcome::succeeded(outputs(state));
       // A unit that failed to start does not become active by itself.
-      if (state == "failed" && action_ != "is-active") {
-        Outcome o = Outcome::failed(unit_ + " is 'failed' after " + action_ +
-                                    " (see `systemctl status " + unit_ + "`)");
-        o.outputs = outputs(state);
-        return o;
-      }
+      if (state == "failed" && action_ != "is-active")
+        return with_state(Outcome::failed(unit_ + " is 'failed' after " + action_ +
+                                          " (see `systemctl status " + unit_ + "`)"),
+                          state);
       const auto now = Clock::now();
       if (now >= until) {
         if (action_ == "is-active" && state == "inactive") return not_active(state);
-        Outcome o = Outcome::failed(unit_ + " is still '" + state + "' after " +
-                                    format_duration(*wait_));
-        o.outputs = outputs(state);
-        return o;
+        return with_state(
+            Outcome::failed(unit_ + " is still '" + state + "' after " + format_duration(*wait_)),
+            state);
       }
       auto next = std::min(until, now + kPollEvery);
       if (ctx_.deadline) next = std::min(next, *ctx_.deadline);
@@ -136,6 +132,7 @@ class SystemdRun {
     }
   }
 
+  // "waiting for u.service to become active", for timeout and cancellation messages.
   std::string waiting() const {
     return "waiting for " + unit_ + " to become " + (action_ == "stop" ? "inactive" : "active");
   }

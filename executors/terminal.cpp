@@ -70,7 +70,8 @@ Answer ask_yes_no(int fd, const std::string& prompt, std::optional<bool> default
     }
     auto wait = kSlice;
     if (deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
       if (left <= std::chrono::milliseconds(0)) {
         write_all(fd, "\n");
         return Answer::Timeout;

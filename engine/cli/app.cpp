@@ -39,6 +39,7 @@ int ordo_main(int argc, char** argv) {
       "  ordo check plans/indico-3x.toml          # every problem at once, file:line:col\n"
       "  ordo plan plans/indico-3x.toml           # what would run, in waves, and why not\n"
       "  ordo graph plans/indico-3x.toml --format svg -o plan.svg\n"
+      "  ordo report plans/indico-3x.toml -o report.html   # the last run, as one HTML file\n"
       "\nExit codes: 0 success, 1 a step failed, 2 invalid plan or usage, 3 refused,\n"
       "130 interrupted.");
   app.set_version_flag("--version", "ordo 0.1.0");
@@ -64,7 +65,23 @@ int ordo_main(int argc, char** argv) {
       ->check(CLI::IsMember({"dot", "mermaid", "text", "svg"}))
       ->capture_default_str();
   graph->add_option("-o,--output", graph_opts.output, "write to FILE instead of stdout");
+  auto* graph_run = graph->add_option(
+      "--run", graph_opts.run,
+      "colour the steps by a run's outcome: RUN-ID, a journal/events file, or nothing for the "
+      "last run of the plan (put it after PLAN)");
+  graph_run->expected(0, 1)->type_name("[RUN-ID]");
   add_common(graph, graph_opts.common);
+
+  ReportOptions report_opts;
+  auto* report = app.add_subcommand(
+      "report", "write a run's report: one self-contained HTML file with the outcome and root "
+                "cause, the graph, a timeline and every step's command and log");
+  report->add_option("PLAN", report_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
+  report->add_option("RUN", report_opts.run,
+                     "run id, or a journal/events file (default: the last run of the plan)");
+  report->add_option("-o,--output", report_opts.output,
+                     "write to FILE (default: report.html in the run's directory)");
+  add_common(report, report_opts.common);
 
   RunOptions run_opts;
   auto* run = app.add_subcommand("run", "run a plan: steps in dependency order, in parallel up "
@@ -72,11 +89,13 @@ int ordo_main(int argc, char** argv) {
   run->add_option("PLAN", run_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
   run->add_option("-j,--jobs", run_opts.jobs,
                   "steps running at once (default: the number of CPUs; watchers not counted)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 4096));
   run->add_flag("--yes,-y", run_opts.yes, "answer yes to every `confirm` gate");
   run->add_option("--events", run_opts.events,
                   "write every event as JSON lines to FILE (format: engine/events-format.md)")
       ->type_name("FILE");
+  run->add_flag("--no-report", run_opts.no_report,
+                "do not write report.html into the run's directory at the end");
   add_common(run, run_opts.common);
 
   auto* schema = app.add_subcommand(
@@ -95,7 +114,11 @@ int ordo_main(int argc, char** argv) {
 
   if (*check) return cmd_check(check_plans, check_common);
   if (*plan) return cmd_plan(plan_opts);
-  if (*graph) return cmd_graph(graph_opts);
+  if (*graph) {
+    graph_opts.with_run = graph_run->count() > 0;
+    return cmd_graph(graph_opts);
+  }
+  if (*report) return cmd_report(report_opts);
   if (*run) return cmd_run(run_opts);
   if (*schema) return cmd_schema();
   if (*kinds) return cmd_kinds();

@@ -1,4 +1,5 @@
-// `ordo graph PLAN --format dot|mermaid|text|svg [-o FILE]`: draw the plan graph.
+// `ordo graph PLAN --format dot|mermaid|text|svg [-o FILE] [--run [RUN-ID]]`: draw the plan
+// graph; with --run, coloured by a run's outcome (the last run of the plan by default).
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -8,6 +9,9 @@
 #include "commands.h"
 #include "loading.h"
 #include "render/render.h"
+#include "render/report.h"
+#include "run_record.h"
+#include "state_dir.h"
 
 namespace ordo::cli {
 
@@ -19,6 +23,20 @@ int cmd_graph(const GraphOptions& opts) {
   if (!loaded) return kExitInvalid;
 
   RenderOptions ro;
+  if (opts.with_run) {
+    const std::string state =
+        opts.common.state_dir.empty() ? default_state_dir() : opts.common.state_dir;
+    Result<RunLocation> where = locate_run(state, loaded->plan.name, opts.run);
+    Result<RunRecord> run = where.ok() ? read_run_record(where->record) : where.error();
+    if (run.ok() && run->plan != loaded->plan.name)
+      run = make_error(where->record + " is a run of plan '" + run->plan + "', not '" +
+                       loaded->plan.name + "'");
+    if (!run.ok()) {
+      fmt::print(stderr, "ordo: {}\n", run.error().str());
+      return kExitInvalid;
+    }
+    ro = run_render_options(loaded->plan, *run);
+  }
   std::string out;
   if (opts.format == "dot") {
     out = render_dot(loaded->plan, loaded->graph, ro);

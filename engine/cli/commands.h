@@ -35,15 +35,26 @@ struct GraphOptions {
   std::string plan;
   std::string format = "text";  // dot | mermaid | text | svg
   std::string output;           // -o FILE (empty: stdout)
+  bool with_run = false;        // --run given: colour by a run's outcome
+  std::string run;              // --run RUN-ID or a journal/events file ("": the last run)
   CommonOptions common;
 };
 int cmd_graph(const GraphOptions& opts);
+
+struct ReportOptions {
+  std::string plan;
+  std::string run;     // RUN-ID or a journal/events file ("": the last run of the plan)
+  std::string output;  // -o FILE (empty: <run dir>/report.html)
+  CommonOptions common;
+};
+int cmd_report(const ReportOptions& opts);
 
 struct RunOptions {
   std::string plan;
   int jobs = 0;         // -j N: steps running at once (0: the number of hardware threads)
   bool yes = false;     // --yes: answer yes to `confirm` gates
   std::string events;   // --events FILE: the JSON-lines event stream (events-format.md)
+  bool no_report = false;  // --no-report: do not write <run dir>/report.html at the end
   CommonOptions common;
 };
 int cmd_run(const RunOptions& opts);

@@ -38,8 +38,7 @@ struct Step {
   StepContext ctx;
   std::shared_ptr<std::mutex> mu = std::make_shared<std::mutex>();
   std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();
-  std::shared_ptr<std::vector<std::string>> warnings =
-      std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<std::vector<std::string>> warnings = std::make_shared<std::vector<std::string>>();
 
   Step(const std::string& kind, const ValueTable& params, const std::string& user = "",
        const std::string& venv = "", const std::string& cwd = "") {
@@ -61,7 +60,9 @@ struct Step {
     auto l = lines;
     ctx.output = [m, l](OutputStream s, std::string_view line) {
       std::lock_guard g(*m);
-      const char* tag = s == OutputStream::Info ? "info: " : s == OutputStream::Stderr ? "err: " : "";
+      const char* tag = s == OutputStream::Info     ? "info: "
+                        : s == OutputStream::Stderr ? "err: "
+                                                    : "";
       l->push_back(tag + std::string(line));
     };
     auto w = warnings;
@@ -93,7 +94,9 @@ inline bool has_out(const Outcome& o, const std::string& name) {
   return table_find(o.outputs, name) != nullptr;
 }
 
-inline bool is_root() { return ::geteuid() == 0; }
+inline bool is_root() {
+  return ::geteuid() == 0;
+}
 
 // A scratch directory under /tmp, mode 0755 (reachable by other users), removed at the end.
 struct Scratch {

@@ -917,10 +917,34 @@ kind = "job"
 requires = ["gate"]
 )");
     Outcome o = fail("answered no");
-    o.outputs = {{"answer", Value("no")}};
+    o.outputs = {{"answer", Value("no")}, {"refused", Value("true")}};
     r.finish("gate", o);
     REQUIRE(r.sched->finished());
     CHECK(r.sched->summary().outcome == RunOutcome::Refused);
+  }
+
+  TEST_CASE("refused: what counts as a refusal") {
+    CHECK(is_refusal({{"refused", Value("true")}}));
+    CHECK(is_refusal({{"refused", Value(true)}}));
+    CHECK_FALSE(is_refusal({{"refused", Value("false")}, {"answer", Value("no")}}));
+    CHECK(is_refusal({{"answer", Value("no")}}));
+    CHECK_FALSE(is_refusal({{"answer", Value("yes")}}));
+    CHECK_FALSE(is_refusal({}));
+  }
+
+  TEST_CASE("refused: a refusal beside a real failure is a failure") {
+    Run r(R"(
+[steps.gate]
+kind = "job"
+[steps.other]
+kind = "job"
+)");
+    Outcome o = fail("answered no");
+    o.outputs = {{"refused", Value("true")}};
+    r.finish("other", fail());
+    r.finish("gate", o);
+    REQUIRE(r.sched->finished());
+    CHECK(r.sched->summary().outcome == RunOutcome::Failed);
   }
 
   TEST_CASE("run(): drives the loop to the end with a scripted dispatcher and fake clock") {

@@ -204,6 +204,10 @@ cmd_install() {
   local t
   for t in "${todo[@]}"; do
     [[ $t == indico\ * || $t == indico-plugins\ * ]] && sbx_fault fail-pip && fail_psycopg2
+    # EL host: psycopg2 is built from source and needs pg_config, which PGDG installs only in
+    # /usr/pgsql-16/bin (here ROOT/usr/pgsql-16/bin), a directory not on PATH by default.
+    [[ $t == indico\ * ]] && sbx_fault el-host && [[ ":$PATH:" != *":$SBX_ROOT/usr/pgsql-16/bin:"* ]] &&
+      fail_psycopg2
   done
 
   local names=() done_list=() n v old

@@ -1,0 +1,42 @@
+// Internal to the run report (render/report*.cpp): HTML escaping, time formatting, the
+// timeline section, and the inline stylesheet and script. Pure functions; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duration.h"
+#include "plan.h"
+#include "run_record.h"
+
+namespace ordo::report {
+
+// Text for HTML element content and attribute values: & < > " ' as entities.
+std::string esc(std::string_view s);
+
+// "2026-11-26T01:02:03.456Z" -> a time point; nullopt if it is not that shape.
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view ts);
+// "2026-11-26 01:02:03 UTC"
+std::string show_utc(std::chrono::system_clock::time_point t);
+// Offset from the run's start: "+0ms", "+1.2s", "+1m30s".
+std::string show_offset(Millis at);
+
+// The CSS class of a step's state: "succeeded", "failed", "timed_out", "cancelled", "running",
+// "skipped", "not_reached", "not_run".
+std::string state_class(const StepRecord* s);
+// The words a reader sees for it: "succeeded", "FAILED", "timed out", "skipped", ...
+std::string state_label(const StepRecord* s);
+
+// The Gantt timeline: one lane per step (those that ran in order of their first start, then
+// the rest), each attempt a bar on a shared time axis, backoff waits hatched, watcher firings
+// as ⚡ marks, the steps of `critical` outlined, and the moment the run aborted.
+std::string timeline_html(const Plan& plan, const RunRecord& run,
+                          const std::vector<std::string>& critical);
+
+extern const char kReportCss[];
+extern const char kReportJs[];
+
+}  // namespace ordo::report

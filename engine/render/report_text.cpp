@@ -1,0 +1,84 @@
+// Small text helpers of the run report: escaping, times, state names.
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "report_html.h"
+
+namespace ordo::report {
+
+std::string esc(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view ts) {
+  std::string s(ts);
+  std::tm tm{};
+  int ms = 0, used = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &used) != 7 ||
+      static_cast<size_t>(used) != s.size())
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t secs = ::timegm(&tm);
+  return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(ms);
+}
+
+std::string show_utc(std::chrono::system_clock::time_point t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string show_offset(Millis at) {
+  return "+" + format_duration(at);
+}
+
+std::string state_class(const StepRecord* s) {
+  if (!s) return "not_run";
+  switch (s->state) {
+    case StepState::NotRun:
+      return "not_run";
+    case StepState::Skipped:
+      return s->skip_kind == SkipKind::NotReached ? "not_reached" : "skipped";
+    default:
+      return step_state_name(s->state);
+  }
+}
+
+std::string state_label(const StepRecord* s) {
+  std::string c = state_class(s);
+  if (c == "timed_out") return "timed out";
+  if (c == "not_reached") return "not reached";
+  if (c == "not_run") return "not run";
+  return c;
+}
+
+}  // namespace ordo::report

@@ -1,0 +1,488 @@
+// ordo-run-bench: the execution benchmark. Writes the same graph (chain, wide, layered; N steps
+// of `true` run through `/bin/sh -c`) as a build.ninja, a Makefile and an ordo plan, and times
+// `ninja`, `make` and `ordo run` on it at each -j in the same run, against a floor: a plain
+// fork+execve loop of `/bin/sh -c true`, N times, min(-j, the graph's width) at a time.
+// A benchmark, not a test: it prints figures (median of --reps runs); targets are judged by people.
+//
+// Per run it records wall time, the CPU time of the tool itself and of the tool plus its children
+// (/proc/PID/stat of the zombie, then wait4), and peak RSS (wait4). ordo's bytes/step is its peak
+// RSS minus that of a 1-step plan, over N. `startup` is the time from fork to ordo's first
+// `step_started` event (load + validate + graph + run dirs + the scheduler's first turn), taken
+// in an extra run with --events that is killed once the first step has started.
+//
+// Usage: ordo-run-bench --ordo PATH [--ordo-alt LABEL=PATH]... [--quick | --full]
+//          [--sizes 1000,10000] [--shapes chain,wide] [--jobs 1,2] [--reps 3] [--no-verify]
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kLayerWidth = 100;  // layered: 100 steps per layer, each requiring 2 of the last
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
+  return out;
+}
+
+// ---- The graphs --------------------------------------------------------------------------
+
+// deps[i]: the steps that step i requires, all < i.
+std::vector<std::vector<int>> make_graph(const std::string& shape, int n) {
+  std::vector<std::vector<int>> deps(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto& d = deps[static_cast<size_t>(i)];
+    if (shape == "chain" && i > 0) {
+      d.push_back(i - 1);
+    } else if (shape == "layered" && i >= kLayerWidth) {
+      int start = (i / kLayerWidth - 1) * kLayerWidth;
+      int a = start + i % kLayerWidth, b = start + (i * 7 + 3) % kLayerWidth;
+      d.push_back(a);
+      if (b != a) d.push_back(b);
+    }
+  }
+  return deps;
+}
+
+// The most steps the graph lets run at once: the floor runs min(-j, this) at a time.
+int graph_width(const std::string& shape, int n) {
+  return shape == "chain" ? 1 : shape == "layered" ? std::min(n, kLayerWidth) : n;
+}
+
+void write_plan(const std::string& path, const std::vector<std::vector<int>>& deps,
+                const std::string& script) {
+  std::ofstream f(path);
+  f << "[plan]\nname = \"bench\"\n\n";
+  for (size_t i = 0; i < deps.size(); ++i) {
+    f << "[steps.s" << i << "]\nkind = \"shell\"\nscript = \"" << script << "\"\n";
+    if (!deps[i].empty()) {
+      f << "requires = [";
+      for (size_t k = 0; k < deps[i].size(); ++k)
+        f << (k ? ", " : "") << "\"s" << deps[i][k] << "\"";
+      f << "]\n";
+    }
+    f << "\n";
+  }
+}
+
+// ninja runs every command as `/bin/sh -c COMMAND` itself (posix_spawn), so COMMAND is `true`.
+// The outputs s<i> are never written: ninja sees them missing and runs every edge each time.
+void write_ninja(const std::string& path, const std::vector<std::vector<int>>& deps,
+                 const std::string& command) {
+  std::ofstream f(path);
+  f << "rule r\n  command = " << command << "\n\n";
+  for (size_t i = 0; i < deps.size(); ++i) {
+    f << "build s" << i << ": r";
+    for (int d : deps[i]) f << " s" << d;
+    f << "\n";
+  }
+}
+
+// GNU make execs a recipe without a shell when it has no shell metacharacter; the trailing ';'
+// forces `/bin/sh -c 'true;'` so make, like the others, starts one shell per step.
+void write_make(const std::string& path, const std::vector<std::vector<int>>& deps,
+                const std::string& recipe) {
+  std::vector<char> required(deps.size(), 0);
+  for (const auto& d : deps)
+    for (int x : d) required[static_cast<size_t>(x)] = 1;
+  std::ofstream f(path);
+  f << "SHELL = /bin/sh\n.SUFFIXES:\nall:";
+  for (size_t i = 0; i < deps.size(); ++i)
+    if (!required[i]) f << " s" << i;
+  f << "\n.PHONY: all\n\n";
+  for (size_t i = 0; i < deps.size(); ++i) {
+    f << ".PHONY: s" << i << "\ns" << i << ":";
+    for (int d : deps[i]) f << " s" << d;
+    f << "\n\t@" << recipe << ";\n";
+  }
+}
+
+// ---- Running a tool ----------------------------------------------------------------------
+
+struct Sample {
+  double wall = 0;       // seconds
+  double cpu_self = 0;   // the tool's own user+sys, all threads (seconds)
+  double cpu_total = 0;  // the tool plus its reaped children
+  long maxrss_kib = 0;
+  bool ok = false;
+};
+
+double tv(const timeval& t) {
+  return double(t.tv_sec) + double(t.tv_usec) / 1e6;
+}
+
+// utime+stime of a zombie from /proc/PID/stat (before it is reaped).
+double proc_self_cpu(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t p = s.rfind(')');
+  if (p == std::string::npos) return 0;
+  std::istringstream in(s.substr(p + 2));
+  std::vector<std::string> fields;
+  for (std::string w; in >> w;) fields.push_back(w);
+  if (fields.size() < 13) return 0;  // fields[11], [12]: utime, stime (fields 14, 15)
+  return double(std::stoll(fields[11]) + std::stoll(fields[12])) / double(sysconf(_SC_CLK_TCK));
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::string& cwd,
+            const std::string& err_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    int null = open("/dev/null", O_RDWR);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(err >= 0 ? err : null, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Sample run(const std::vector<std::string>& argv, const std::string& cwd,
+           const std::string& err_path) {
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = spawn(argv, cwd, err_path);
+  Sample m;
+  siginfo_t info{};
+  waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT);
+  m.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  m.cpu_self = proc_self_cpu(pid);
+  int status = 0;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  m.cpu_total = tv(ru.ru_utime) + tv(ru.ru_stime);
+  m.maxrss_kib = ru.ru_maxrss;
+  m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!m.ok) {
+    std::fprintf(stderr, "FAILED (status %d): %s; see %s\n", status, argv[0].c_str(),
+                 err_path.c_str());
+  }
+  return m;
+}
+
+// The floor, run as a child of the driver: N fork+execve of /bin/sh -c true, K at a time.
+int floor_main(int n, int k) {
+  int running = 0;
+  for (int i = 0; i < n; ++i) {
+    while (running >= k) {
+      int st;
+      if (wait(&st) > 0) --running;
+    }
+    pid_t p = fork();
+    if (p == 0) {
+      execl("/bin/sh", "sh", "-c", "true", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    if (p > 0) ++running;
+  }
+  while (running > 0) {
+    int st;
+    if (wait(&st) > 0) --running;
+  }
+  return 0;
+}
+
+// ---- ordo's startup: fork to the first step_started, via --events ------------------------
+
+int64_t parse_ts_ms(const std::string& line) {  // "ts":"2026-11-26T01:02:03.456Z"
+  size_t p = line.find("\"ts\":\"");
+  if (p == std::string::npos) return -1;
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(line.c_str() + p + 6, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return int64_t(timegm(&tm)) * 1000 + ms;
+}
+
+// Seconds from fork to run_started and to the first step_started (-1 if not seen).
+std::pair<double, double> ordo_startup(const std::string& ordo, const std::string& plan,
+                                       const std::string& dir) {
+  const std::string events = dir + "/events.jsonl", state = dir + "/startup-state";
+  fs::remove(events);
+  auto t0 = std::chrono::system_clock::now();
+  int64_t t0_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t0.time_since_epoch()).count();
+  pid_t pid =
+      spawn({ordo, "run", plan, "-j", "2", "--state-dir", state, "--no-color", "--events", events},
+            "", dir + "/startup.err");
+  std::pair<double, double> out{-1, -1};
+  for (int i = 0; i < 600000; ++i) {  // up to 10 min
+    std::ifstream f(events);
+    std::string line;
+    while (std::getline(f, line) && !f.eof()) {
+      if (line.find("\"run_started\"") != std::string::npos)
+        out.first = double(parse_ts_ms(line) - t0_ms) / 1000.0;
+      if (line.find("\"step_started\"") != std::string::npos) {
+        out.second = double(parse_ts_ms(line) - t0_ms) / 1000.0;
+        break;
+      }
+    }
+    if (out.second >= 0 || waitpid(pid, nullptr, WNOHANG) == pid) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  fs::remove_all(state);
+  return out;
+}
+
+// ---- The table ---------------------------------------------------------------------------
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+struct Tool {
+  std::string label;
+  std::string ordo;  // empty: not an ordo
+};
+
+std::string loadavg() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+long count_lines(const std::string& path) {
+  std::ifstream f(path);
+  long n = 0;
+  for (std::string l; std::getline(f, l);) ++n;
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--floor")
+    return floor_main(atoi(argv[2]), atoi(argv[3]));
+  std::vector<Tool> ordos;
+  std::vector<std::string> sizes = {"1000", "10000", "100000"},
+                           shapes = {"chain", "wide", "layered"}, jobs = {"1", "2"};
+  bool full = false, verify = true;
+  int reps = 3;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string v = i + 1 < argc ? argv[i + 1] : "";
+    if (a == "--ordo")
+      ordos.insert(ordos.begin(), Tool{"ordo", argv[++i]});
+    else if (a == "--ordo-alt" && v.find('=') != std::string::npos)
+      ordos.push_back(Tool{v.substr(0, v.find('=')), v.substr(v.find('=') + 1)}), ++i;
+    else if (a == "--quick")
+      sizes = {"1000", "10000"};
+    else if (a == "--full")
+      full = true;
+    else if (a == "--sizes")
+      sizes = split(argv[++i]);
+    else if (a == "--shapes")
+      shapes = split(argv[++i]);
+    else if (a == "--jobs")
+      jobs = split(argv[++i]);
+    else if (a == "--reps")
+      reps = std::max(1, atoi(argv[++i]));
+    else if (a == "--no-verify")
+      verify = false;
+    else {
+      std::fprintf(stderr, "unknown argument %s (see the comment atop run_bench.cpp)\n", a.c_str());
+      return 2;
+    }
+  }
+  if (ordos.empty() || ordos.front().label != "ordo") {
+    std::fprintf(stderr,
+                 "usage: %s --ordo PATH [--ordo-alt LABEL=PATH]... [--quick|--full] "
+                 "[--sizes ..] [--shapes ..] [--jobs 1,2] [--reps 3] [--no-verify]\n",
+                 argv[0]);
+    return 2;
+  }
+  for (auto& o : ordos) o.ordo = fs::absolute(o.ordo).string();
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const fs::path dir = fs::temp_directory_path() / ("ordo-run-bench-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string d = dir.string(), err = d + "/last.err";
+
+  // Each tool must really run N commands: once per shape, 1000 steps that append a line.
+  if (verify) {
+    const std::string count = d + "/count";
+    for (const auto& shape : shapes) {
+      auto deps = make_graph(shape, 1000);
+      const std::string cmd = "echo x >> " + count;
+      write_ninja(d + "/v.ninja", deps, cmd);
+      write_make(d + "/v.mk", deps, cmd);
+      write_plan(d + "/v.toml", deps, cmd);
+      std::vector<std::pair<std::string, std::vector<std::string>>> runs = {
+          {"ninja", {"ninja", "-f", d + "/v.ninja", "-j", "2"}},
+          {"make", {"make", "-f", d + "/v.mk", "-j", "2"}}};
+      for (const auto& o : ordos)
+        runs.push_back({o.label,
+                        {o.ordo, "run", d + "/v.toml", "-j", "2", "--state-dir", d + "/vstate",
+                         "--no-color"}});
+      for (const auto& [label, args] : runs) {
+        fs::remove(count);
+        fs::remove(d + "/.ninja_log");
+        Sample s = run(args, d, err);
+        long lines = count_lines(count);
+        std::fprintf(stderr, "verify %-8s %-10s ran %ld of 1000 commands%s\n", shape.c_str(),
+                     label.c_str(), lines, s.ok && lines == 1000 ? "" : "  <-- WRONG");
+        fs::remove_all(d + "/vstate");
+      }
+    }
+  }
+
+  // 1-step baseline of each ordo's peak RSS.
+  std::map<std::string, double> base_kib;
+  write_plan(d + "/base.toml", make_graph("wide", 1), "true");
+  for (const auto& o : ordos) {
+    std::vector<double> rss;
+    for (int r = 0; r < 3; ++r) {
+      rss.push_back(double(run({o.ordo, "run", d + "/base.toml", "-j", "1", "--state-dir",
+                                d + "/bstate", "--no-color"},
+                               d, err)
+                               .maxrss_kib));
+      fs::remove_all(d + "/bstate");
+    }
+    base_kib[o.label] = median(rss);
+  }
+
+  std::printf("ordo-run-bench: median of %d runs; x = tool / floor (wall); load avg at start %s\n",
+              reps, loadavg().c_str());
+  std::printf("floor: fork+execve /bin/sh -c true, min(-j, graph width) at a time\n");
+  std::printf("%-7s %6s %2s %8s", "shape", "N", "-j", "floor s");
+  std::vector<std::string> labels = {"make", "ninja"};
+  for (const auto& o : ordos) labels.push_back(o.label);
+  for (const auto& l : labels) std::printf(" %16s", (l + " s (x)").c_str());
+  std::printf(" %9s %8s %10s  %s\n", "ordo MiB", "B/step", "startup s", "load(1m)");
+  std::fflush(stdout);
+
+  struct CpuRow {
+    std::string head;
+    std::map<std::string, double> self_us, total_us;
+  };
+  std::vector<CpuRow> cpu_rows;
+  std::vector<std::string> notes;
+
+  for (const auto& shape : shapes) {
+    for (const auto& size : sizes) {
+      const int n = std::stoi(size);
+      if (n >= 100000 && shape == "layered" && !full) continue;
+      auto deps = make_graph(shape, n);
+      write_ninja(d + "/b.ninja", deps, "true");
+      write_make(d + "/b.mk", deps, "true");
+      write_plan(d + "/b.toml", deps, "true");
+      deps.clear();
+      auto [run_started, first_step] = ordo_startup(ordos.front().ordo, d + "/b.toml", d);
+      for (const auto& j : jobs) {
+        const int k = std::min(std::stoi(j), graph_width(shape, n));
+        std::map<std::string, std::vector<std::string>> cmds = {
+            {"floor", {self, "--floor", size, std::to_string(k)}},
+            {"make", {"make", "-f", d + "/b.mk", "-j", j}},
+            {"ninja", {"ninja", "-f", d + "/b.ninja", "-j", j}}};
+        for (const auto& o : ordos)
+          cmds[o.label] = {o.ordo, "run",         d + "/b.toml", "-j",
+                           j,      "--state-dir", d + "/state",  "--no-color"};
+        std::vector<std::string> order = {"floor"};
+        order.insert(order.end(), labels.begin(), labels.end());
+        std::map<std::string, std::vector<Sample>> got;
+        for (int r = 0; r < reps; ++r) {
+          std::rotate(order.begin(), order.begin() + 1, order.end());  // spread the load's drift
+          for (const auto& t : order) {
+            fs::remove(d + "/.ninja_log");
+            fs::remove_all(d + "/state");
+            got[t].push_back(run(cmds[t], d, err));
+            if (t == "ordo" && r == 0) {
+              size_t files = 0;
+              uintmax_t bytes = 0;
+              for (const auto& e : fs::recursive_directory_iterator(d + "/state"))
+                if (e.is_regular_file()) ++files, bytes += e.file_size();
+              notes.push_back(shape + " " + size + " -j " + j + ": ordo wrote " +
+                              std::to_string(files) + " files, " + std::to_string(bytes) +
+                              " bytes in its state dir");
+            }
+          }
+        }
+        fs::remove_all(d + "/state");
+        auto med = [&](const std::string& t, auto field) {
+          std::vector<double> v;
+          for (const Sample& s : got[t]) v.push_back(field(s));
+          return median(v);
+        };
+        auto wall = [](const Sample& s) { return s.wall; };
+        const double floor_s = med("floor", wall);
+        std::printf("%-7s %6d %2s %8.2f", shape.c_str(), n, j.c_str(), floor_s);
+        for (const auto& l : labels) {
+          char cell[40];
+          std::snprintf(cell, sizeof cell, "%.2f (%.2fx)", med(l, wall), med(l, wall) / floor_s);
+          std::printf(" %16s", cell);
+        }
+        const double rss = med("ordo", [](const Sample& s) { return double(s.maxrss_kib); });
+        std::printf(" %9.1f %8.0f %10.3f  %s\n", rss / 1024.0,
+                    (rss - base_kib["ordo"]) * 1024.0 / n, first_step, loadavg().c_str());
+        std::fflush(stdout);
+        CpuRow row;
+        row.head = shape + " " + size + " -j " + j;
+        for (const auto& t : order) {
+          row.self_us[t] = med(t, [](const Sample& s) { return s.cpu_self; }) * 1e6 / n;
+          row.total_us[t] = med(t, [](const Sample& s) { return s.cpu_total; }) * 1e6 / n;
+        }
+        cpu_rows.push_back(row);
+      }
+      notes.push_back(shape + " " + size + ": ordo's startup: run_started after " +
+                      std::to_string(run_started) + " s, first step_started after " +
+                      std::to_string(first_step) + " s");
+    }
+  }
+
+  std::printf(
+      "\nCPU per step, microseconds (median): the tool's own user+sys / with its children\n");
+  std::printf("%-20s %14s", "config", "floor");
+  for (const auto& l : labels) std::printf(" %14s", l.c_str());
+  std::printf("\n");
+  for (const auto& row : cpu_rows) {
+    std::printf("%-20s", row.head.c_str());
+    std::vector<std::string> all = {"floor"};
+    all.insert(all.end(), labels.begin(), labels.end());
+    for (const auto& t : all) {
+      char cell[40];
+      std::snprintf(cell, sizeof cell, "%.0f / %.0f", row.self_us.at(t), row.total_us.at(t));
+      std::printf(" %14s", cell);
+    }
+    std::printf("\n");
+  }
+  std::printf("\n");
+  for (const auto& o : ordos)
+    std::printf("%s: 1-step baseline peak RSS %.1f MiB\n", o.label.c_str(),
+                base_kib[o.label] / 1024);
+  for (const auto& n : notes) std::printf("%s\n", n.c_str());
+  std::printf("load avg at end %s\n", loadavg().c_str());
+  fs::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# End to end: plans/indico-3x.toml run by the real `ordo` binary against the simulated Indico
+# host (examples/sandbox), one fresh host per case. Only --vars/--set/--fact differ from a
+# real server. Each case asserts outcomes from the event stream and the host's real state
+# (PostgreSQL, processes). Usage: test_indico_3x.sh [CASE...]; ends with "ordo-test: N passed,
+# M failed".
+set -uo pipefail
+root=${ORDO_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+ordo=${ORDO_BIN:-$root/build/engine/cli/ordo}
+sbx=$root/examples/sandbox/ordo-sandbox
+cd "$root" || exit 1
+
+pass=0 fail=0 failed_cases=()
+ROOT= STATE=
+
+check() {  # check DESCRIPTION COMMAND...: one assertion
+  if "${@:2}"; then return 0; fi
+  echo "    FAILED: $1"
+  CASE_OK=0
+}
+finished() { grep -qE "\"t\":\"step_finished\",[^{]*\"step\":\"$1\",\"status\":\"$2\"" "$STATE/events.jsonl"; }
+skipped() { grep -qE "\"t\":\"step_skipped\",[^{]*\"step\":\"$1\",\"kind\":\"$2\"" "$STATE/events.jsonl"; }
+never_started() { ! grep -qE "\"t\":\"step_started\",[^{]*\"step\":\"$1\"" "$STATE/events.jsonl"; }
+fired() { grep -qE "\"t\":\"watcher_fired\",[^{]*\"step\":\"$1\"" "$STATE/events.jsonl"; }
+outcome() { grep -qE "\"t\":\"run_finished\",.*\"outcome\":\"$1\"" "$STATE/events.jsonl"; }
+psql_sbx() { "$sbx" psql "$ROOT" -XAtqc "$1"; }
+unit_active() { [ "$("$ROOT/bin/systemctl" is-active "$1")" = active ]; }
+output_has() { grep -qF -- "$1" "$STATE/out.txt"; }
+
+host_up() {
+  ROOT=$(mktemp -d /tmp/oe2e.XXXXXX)
+  STATE=$(mktemp -d /tmp/oe2e-state.XXXXXX)
+  "$sbx" up "$ROOT" "$@" >"$STATE/sandbox-up.txt" 2>&1 || { cat "$STATE/sandbox-up.txt"; return 1; }
+  "$sbx" env "$ROOT" >"$STATE/vars.toml"
+}
+host_down() {
+  [ -n "$ROOT" ] && "$sbx" down "$ROOT" >/dev/null 2>&1
+  [ -n "$STATE" ] && { [ "$CASE_OK" = 1 ] && rm -rf "$STATE" || echo "    (kept $STATE)"; }
+  ROOT= STATE=
+}
+run_plan() {  # run_plan [ordo args...]: runs the plan, $RC is its exit code
+  PATH="$ROOT/bin:$PATH" "$ordo" run plans/indico-3x.toml --vars "$STATE/vars.toml" \
+    --state-dir "$STATE/st" --events "$STATE/events.jsonl" -j 2 --no-color --yes "$@" \
+    >"$STATE/out.txt" 2>&1
+  RC=$?
+}
+
+case_lock_rescued() {
+  # uWSGI holds a lock the migration needs: the watchdog fires, uWSGI is restarted, the
+  # migration completes, and the touch-reload is skipped because the restart already happened.
+  host_up --hold-lock || return 1
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "watchdog fired" fired lock-wait-watchdog
+  check "restart-uwsgi ran" finished restart-uwsgi succeeded
+  check "db-upgrade succeeded" finished db-upgrade succeeded
+  check "reload-uwsgi skipped by its condition" skipped reload-uwsgi not_applicable
+  check "schema at head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 0b5c8d3e2a79 ]
+  check "events.label column exists" [ "$(psql_sbx "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'label'")" = 1 ]
+  check "celery active" unit_active indico-celery.service
+  check "uwsgi active" unit_active indico-uwsgi.service
+  check "celery runs the new version" [ "$(psql_sbx "SELECT value #>> '{}' FROM indico.settings WHERE module = 'celery' AND name = 'last_ping_version'")" = 3.3.12 ]
+  check "backup written and verified" finished backup-db succeeded
+  check "backup file exists" compgen -G "$ROOT/backup/indico-*.dump" >/dev/null
+  check "summary names the firing" output_has "fired lock-wait-watchdog"
+}
+
+case_no_lock_reloads() {
+  # No lock: the watchdog never fires, so uWSGI is reloaded by touching indico.wsgi.
+  host_up || return 1
+  local before; before=$(stat -c %Y "$ROOT/opt/indico/web/indico.wsgi")
+  sleep 1
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "watchdog did not fire" bash -c "! grep -q '\"t\":\"watcher_fired\"' '$STATE/events.jsonl'"
+  check "restart-uwsgi not triggered" skipped restart-uwsgi not_applicable
+  check "reload-uwsgi ran" finished reload-uwsgi succeeded
+  check "indico.wsgi touched" [ "$(stat -c %Y "$ROOT/opt/indico/web/indico.wsgi")" -gt "$before" ]
+  check "plugins upgraded" finished pip-plugins succeeded
+  check "plugin schema upgraded" finished db-upgrade-plugins succeeded
+}
+
+case_pip_failure_restores_celery() {
+  # pip fails: nothing changed (old code, old schema), so Celery is started again; the run
+  # fails with pip-indico named as the root cause; nothing after it runs.
+  host_up --fail pip || return 1
+  run_plan
+  check "exit 1" [ "$RC" = 1 ]
+  check "pip-indico failed" finished pip-indico failed
+  check "root cause named" grep -qE '"root_causes":\["pip-indico"\]' "$STATE/events.jsonl"
+  check "restore-celery ran" finished restore-celery succeeded
+  check "celery active again" unit_active indico-celery.service
+  check "db-upgrade never started" never_started db-upgrade
+  check "schema untouched" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 2f6b9e0c4d15 ]
+  check "summary names the root cause" output_has "root cause: pip-indico"
+}
+
+case_migration_failure_rolls_back() {
+  # The newest migration fails: alembic rolls back everything; nothing after it runs; Celery
+  # stays stopped (new code, old schema).
+  host_up --fail migration || return 1
+  run_plan
+  check "exit 1" [ "$RC" = 1 ]
+  check "db-upgrade failed" finished db-upgrade failed
+  check "schema unchanged (rolled back)" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 2f6b9e0c4d15 ]
+  check "no label column (rolled back)" [ "$(psql_sbx "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'label'")" = 0 ]
+  check "start-celery not run" never_started start-celery
+  check "restore-celery not needed" skipped restore-celery not_applicable
+  check "celery stays stopped" bash -c "! '$ROOT/bin/systemctl' is-active --quiet indico-celery.service"
+  check "reload-uwsgi not run" never_started reload-uwsgi
+}
+
+case_no_plugins() {
+  # No indico-plugins installed: the plugin steps are skipped with their reason.
+  host_up --no-plugins || return 1
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "pip-plugins skipped (condition)" skipped pip-plugins not_applicable
+  check "db-upgrade-plugins skipped (condition)" skipped db-upgrade-plugins not_applicable
+  check "db-upgrade still ran" finished db-upgrade succeeded
+  check "reason shows the condition" grep -qE '"step":"pip-plugins","kind":"not_applicable","reason":"condition false' "$STATE/events.jsonl"
+}
+
+case_el_host() {
+  # An EL host: pip runs with PostgreSQL's bin dir on PATH, or building psycopg2 fails.
+  host_up --el-host || return 1
+  run_plan --fact os_family=rhel
+  check "exit 0" [ "$RC" = 0 ]
+  check "pip-indico-el ran" finished pip-indico-el succeeded
+  check "pip-indico skipped" skipped pip-indico not_applicable
+  check "version upgraded" [ "$(psql_sbx "SELECT value #>> '{}' FROM indico.settings WHERE module = 'celery' AND name = 'last_ping_version'")" = 3.3.12 ]
+}
+
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(lock_rescued no_lock_reloads pip_failure_restores_celery
+  migration_failure_rolls_back no_plugins el_host)
+for c in "${cases[@]}"; do
+  echo "case $c"
+  CASE_OK=1
+  "case_$c" || CASE_OK=0
+  if [ "$CASE_OK" = 1 ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); failed_cases+=("$c")
+    [ -n "$STATE" ] && [ -f "$STATE/out.txt" ] && sed 's/^/    | /' "$STATE/out.txt" | tail -40
+  fi
+  host_down
+done
+[ $fail -gt 0 ] && echo "failed: ${failed_cases[*]}"
+echo "ordo-test: $pass passed, $fail failed"
+[ $fail = 0 ]
