@@ -353,7 +353,7 @@ class Report {
     out_ +=
         "<section id=\"timeline\">\n<h2>Timeline</h2>\n<p class=\"legend\">"
         "<span class=\"sw bar-s\"></span>attempt (colour = outcome) "
-        "<span class=\"sw wait\"></span>backoff wait before a retry "
+        "<span class=\"sw k-wait\"></span>backoff wait before a retry "
         "<span class=\"fire-key\">⚡</span>watcher fired "
         "<span class=\"sw crit\"></span>critical path";
     if (!critical_.empty()) {
@@ -457,6 +457,21 @@ class Report {
       }
       out_ += "</code></div>\n";
     }
+    if (s)
+      for (const FiringRecord& f : s->firings) {
+        std::string text = "at " + show_offset(f.at);
+        if (!f.triggers.empty()) {
+          text += ", started";
+          for (const std::string& t : f.triggers) text += " " + t;
+        }
+        std::string details;
+        for (const auto& [k, v] : f.details)
+          details += (details.empty() ? "" : " · ") + k + " = " + v.to_text();
+        out_ += "<div class=\"fires\"><span class=\"k\">⚡ fired (" + std::to_string(f.count) +
+                ")</span>" + esc(text) +
+                (details.empty() ? "" : ": <code>" + esc(redact_(details)) + "</code>") +
+                "</div>\n";
+      }
     if (!log.empty()) {
       out_ += "<div class=\"k\">" + esc(log_name) + "</div><pre class=\"log\">";
       for (const auto& [c, l] : log)

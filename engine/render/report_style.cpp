@@ -122,7 +122,7 @@ section > h2 { font-size: 17px; margin: 20px 0 6px; padding-bottom: 4px;
 .sw.skipped { background: #eeeeee; border-style: dashed; }
 .sw.not_reached { background: #fff; border-style: dotted; } .sw.running { background: #bbdefb; }
 .sw.bar-s { background: linear-gradient(90deg, #2da44e 50%, #cf222e 50%); }
-.sw.wait { background: repeating-linear-gradient(45deg, #8c959f 0 2px, #fff 2px 5px); }
+.sw.k-wait { background: repeating-linear-gradient(45deg, #8c959f 0 2px, #fff 2px 5px); }
 .sw.crit { background: #fff; box-shadow: inset 0 0 0 2px #1f2328; }
 .fire-key { color: #ef6c00; margin: 0 2px 0 10px; }
 .graph-box { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px;
@@ -164,13 +164,14 @@ svg.graph a { cursor: pointer; }
 .skip-mark { position: absolute; top: 7px; width: 10px; height: 10px; border-radius: 50%;
   border: 2px solid #8c959f; background: #fff; transform: translateX(-50%); }
 .skip-mark.failed { border-color: var(--bad); background: var(--bad); }
-.g-text { position: absolute; top: 0; line-height: 24px; font-size: 12px; color: var(--muted);
-  white-space: nowrap; }
+.g-text { position: absolute; top: 0; z-index: 2; line-height: 24px; font-size: 12px;
+  color: var(--muted); white-space: nowrap;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
 .lane.st-failed .g-text, .lane.st-timed_out .g-text { color: var(--bad); }
 .g-overlay { position: absolute; top: 6px; bottom: 24px; left: calc(12px + var(--label-w));
   right: 12px; pointer-events: none; }
 .grid { position: absolute; top: 0; bottom: 0; border-left: 1px dashed #e4e8ec; }
-.abort { position: absolute; top: 0; bottom: 0; border-left: 2px solid var(--bad); z-index: 3; }
+.abort { position: absolute; top: 0; bottom: 0; border-left: 2px solid #cf222ebb; }
 .abort b { position: absolute; bottom: -20px; left: -1px; font-size: 11px; color: var(--bad);
   white-space: nowrap; font-weight: 600; }
 
@@ -186,7 +187,7 @@ svg.graph a { cursor: pointer; }
 .step-row.st-timed_out { border-left-color: var(--to); }
 .step-row.st-cancelled { border-left-color: var(--cx); }
 .step-row.st-skipped, .step-row.st-not_run { border-left-color: #d1d9e0; }
-.step-row.st-not_reached { border-left: 6px dotted var(--skip); }
+.step-row.st-not_reached { border-left-color: #d1d9e0; }
 .step-row.st-running { border-left-color: var(--run); }
 .step-row.target { box-shadow: 0 0 0 3px #54aeff66; }
 .sid { font-weight: 600; overflow-wrap: anywhere; }
@@ -212,7 +213,9 @@ pre.log { max-height: 460px; overflow: auto; }
 pre.log .meta { color: #8c959f; }
 pre.log .stderr { color: var(--bad); }
 pre.log .info { color: var(--muted); }
-.outs code { font-size: 12px; overflow-wrap: anywhere; }
+.outs .k, .fires .k { display: inline; margin-right: 8px; }
+.outs code, .fires code { font-size: 12px; overflow-wrap: anywhere; }
+.outs, .fires { margin-top: 6px; }
 footer { margin: 24px 28px; font-size: 12px; color: var(--muted); }
 
 @media (max-width: 1000px) {

@@ -58,7 +58,10 @@ std::string show_utc(std::chrono::system_clock::time_point t) {
 }
 
 std::string show_offset(Millis at) {
-  return "+" + format_duration(at);
+  long long ms = at.count();
+  if (ms < 1000) return "+" + std::to_string(ms) + "ms";
+  if (ms < 60000) return fmt::format("+{}.{:03}s", ms / 1000, ms % 1000);
+  return fmt::format("+{}m{:02}.{}s", ms / 60000, (ms % 60000) / 1000, (ms % 1000) / 100);
 }
 
 std::string state_class(const StepRecord* s) {

@@ -33,10 +33,11 @@ std::string pct(double x) {
   return fmt::format("{:.3f}%", std::clamp(x, 0.0, 100.0));
 }
 
-// Text beside a box that spans [from, to] percent: after it, or before it near the right edge.
-std::string beside(double from, double to) {
-  if (to < 72) return fmt::format("left:calc({} + 6px)", pct(to));
-  return fmt::format("right:calc({} + 6px)", pct(100 - from));
+// Text beside a box that spans [from, to] percent, `gap` pixels away: after it, or before it
+// near the right edge.
+std::string beside(double from, double to, int gap) {
+  if (to < 72) return fmt::format("left:calc({} + {}px)", pct(to), gap);
+  return fmt::format("right:calc({} + {}px)", pct(100 - from), gap);
 }
 
 std::string attempt_title(const Lane& l, const AttemptRecord& a, Millis end) {
@@ -97,6 +98,7 @@ std::string timeline_html(const Plan& plan, const RunRecord& run,
     out += "<div class=\"g-label\" title=\"" + esc(l.description) + "\"><a href=\"#step-" +
            esc(l.id) + "\">" + esc(l.id) + "</a></div><div class=\"g-track\">";
     double first = 100, last = 0;
+    int gap = 6;  // pixels between the last mark and the text
     if (s) {
       for (size_t i = 0; i < s->attempts.size(); ++i) {
         const AttemptRecord& a = s->attempts[i];
@@ -130,6 +132,7 @@ std::string timeline_html(const Plan& plan, const RunRecord& run,
           what += "; started";
           for (const std::string& t : f.triggers) what += " " + t;
         }
+        if (at(f.at) + 1 >= last) gap = 12;  // the ⚡ sits at the end
         out += "<span class=\"fire\" style=\"left:" + pct(at(f.at)) + "\" data-at-ms=\"" +
                std::to_string(f.at.count()) + "\" title=\"" + esc(what) + "\">⚡</span>";
       }
@@ -142,17 +145,19 @@ std::string timeline_html(const Plan& plan, const RunRecord& run,
     } else if (s && s->state == StepState::Skipped) {
       first = last = at(s->settled_at.value_or(Millis(0)));
       out += "<span class=\"skip-mark\" style=\"left:" + pct(first) + "\"></span>";
+      gap = 10;
       text =
           (s->skip_kind == SkipKind::NotReached ? "not reached: " : "skipped: ") + s->skip_reason;
     } else if (s && s->state == StepState::Failed) {  // failed before it could start
       first = last = at(s->settled_at.value_or(Millis(0)));
       out += "<span class=\"skip-mark failed\" style=\"left:" + pct(first) + "\"></span>";
+      gap = 10;
       text = "failed before starting: " + s->message;
     } else {
       first = last = 0;
       text = run.finished() ? "not reached" : "not started yet";
     }
-    out += "<span class=\"g-text\" style=\"" + beside(first, last) + "\">" + esc(text) +
+    out += "<span class=\"g-text\" style=\"" + beside(first, last, gap) + "\">" + esc(text) +
            "</span></div></div>\n";
   }
   out += "</div>\n<div class=\"g-overlay\">";

@@ -23,7 +23,7 @@ std::string repeats(const StepRecord& s) {
   std::string out;
   int last_run_attempts = 0;
   for (const AttemptRecord& a : s.attempts)
-    if (a.run == (s.attempts.empty() ? 1 : s.attempts.back().run)) ++last_run_attempts;
+    if (a.run == s.attempts.back().run) ++last_run_attempts;
   if (s.runs > 1) out = "ran " + std::to_string(s.runs) + "×";
   if (last_run_attempts > 1)
     out += (out.empty() ? "" : " · ") + std::to_string(last_run_attempts) + " attempts";
@@ -91,7 +91,12 @@ RenderOptions run_render_options(const Plan& plan, const RunRecord& run) {
       case StepState::Skipped:
         o.state[d.id] = s->skip_kind == SkipKind::NotReached ? "not_reached" : "skipped";
         o.note[d.id] = s->skip_reason;
-        if (s->skip_kind != SkipKind::NotReached) o.detail[d.id] = shorten(s->skip_reason, 28);
+        if (s->skip_kind == SkipKind::Blocked && !s->skip_cause.empty())
+          o.detail[d.id] = "blocked by " + s->skip_cause;
+        else if (s->skip_reason.rfind("condition false", 0) == 0)
+          o.detail[d.id] = "condition false";
+        else if (s->skip_kind != SkipKind::NotReached)
+          o.detail[d.id] = shorten(s->skip_reason, 28);
         break;
     }
   }

@@ -161,6 +161,16 @@ do_start() { # UNIT FILE
     exec setsid "${creds[@]}" env -i "${envs[@]}" "${argv[@]}"
   ) </dev/null >>"$SD/$u.journal" 2>&1 &
   pid=$!
+  # Like a real daemon's parent, return only once the service has left our session (setsid):
+  # whoever ran `systemctl start` may kill its own process group as soon as we exit.
+  local self_sid sid n
+  read -r -a sid </proc/$$/stat
+  self_sid=${sid[5]}
+  for ((n = 0; n < 500; n++)); do
+    read -r -a sid </proc/"$pid"/stat 2>/dev/null || break
+    [[ ${sid[5]} != "$self_sid" ]] && break
+    sleep 0.01
+  done
   echo "$pid" >"$SD/$u.pid"
   printf '%(%s)T\n' -1 >"$SD/$u.since"
   [[ $(key "$f" Type) == notify ]] && ((!NOBLOCK)) || return 0
