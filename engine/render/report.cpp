@@ -307,9 +307,15 @@ class Report {
       out_ += "<h2>Refused: a gate answered no</h2>\n";
     } else if (*run_.outcome == RunOutcome::Succeeded) {
       int ran = 0;
-      for (const StepRecord& s : run_.steps) ran += s.state == StepState::Succeeded;
-      out_ += "<h2>All done: " + std::to_string(ran) + " of " + std::to_string(run_.steps.size()) +
-              " steps succeeded in " + esc(format_duration(run_.duration)) + "</h2>\n";
+      std::string skipped;
+      for (const StepRecord& s : run_.steps) {
+        ran += s.state == StepState::Succeeded;
+        if (s.state == StepState::Skipped)
+          skipped += (skipped.empty() ? "" : ", ") + link(s.id) + " (" + esc(s.skip_reason) + ")";
+      }
+      out_ += "<h2>All done in " + esc(format_duration(run_.duration)) + ": " +
+              std::to_string(ran) + (ran == 1 ? " step" : " steps") + " succeeded</h2>\n";
+      if (!skipped.empty()) out_ += "<p>Not needed this time: " + skipped + "</p>\n";
       std::string handled;
       for (const StepRecord& s : run_.steps)
         if (s.state == StepState::Failed || s.state == StepState::TimedOut)

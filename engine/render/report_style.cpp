@@ -83,7 +83,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .banner.interrupted, .banner.unfinished { border-color: #ffd8b5; border-left-color: var(--to);
   background: var(--to-bg); }
 .banner.refused { border-color: #d7ccc8; border-left-color: var(--cx); background: var(--cx-bg); }
-.banner h2 { margin: 2px 0 4px; font-size: 21px; }
+.banner h2 { margin: 2px 0 4px; font-size: 21px; border: 0; padding: 0; }
 .banner > p { margin: 4px 0; }
 .cause + .cause { margin-top: 14px; padding-top: 12px; border-top: 1px solid #ffcecb; }
 .tag {

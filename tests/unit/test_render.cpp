@@ -210,10 +210,10 @@ TEST_SUITE("render") {
     std::string dot = render_dot(p, build(p), demo_states());
     CHECK(dot.find(R"("preflight" [style="rounded,filled", fillcolor="#c8e6c9")") !=
           std::string::npos);
-    CHECK(
-        dot.find(
-            R"(fillcolor="#ffcdd2", tooltip="Run \"indico db upgrade\"\nfailed: exit status 1")") !=
-        std::string::npos);
+    CHECK(dot.find(R"(fillcolor="#ffcdd2", color="#c62828", penwidth=2, )"
+                   R"(label=<db-upgrade<BR/><FONT POINT-SIZE="9">failed</FONT>>, )"
+                   R"(tooltip="Run \"indico db upgrade\"\nfailed: exit status 1")") !=
+          std::string::npos);
     CHECK(dot.find(R"("restart-uwsgi" [style="rounded,filled,dashed", fillcolor="#eeeeee")") !=
           std::string::npos);
     CHECK(dot.find(R"(fillcolor="#ffe0b2")") != std::string::npos);
