@@ -186,7 +186,11 @@ void ConsoleSink::on_event(const Event& e) {
         } else if constexpr (std::is_same_v<T, StepWarning>) {
           line(e, live ? "!" : "warn", kYellow, b.step + ": " + sanitize_line(b.message));
         } else if constexpr (std::is_same_v<T, WatcherFired>) {
-          std::string text = b.step + ": " + details_text(b.details);
+          // A watcher's own one-line `summary` reads better than its raw fields.
+          const Value* summary = table_find(b.details, "summary");
+          std::string text =
+              b.step + ": " +
+              (summary && summary->is_string() ? summary->as_string() : details_text(b.details));
           if (!b.triggers.empty()) text += " -> " + join(b.triggers);
           line(e, live ? "⚑" : "fired", kYellow, text);
         } else if constexpr (std::is_same_v<T, StepRetrying>) {

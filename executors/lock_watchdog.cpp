@@ -273,7 +273,7 @@ class Watch {
             {"usename", Value(cell(b, i, 6))},
             {"client_addr", Value(cell(b, i, 7))},
         });
-        summary += (summary.empty() ? "" : "\n") + std::to_string(pid) + " " +
+        summary += std::string(summary.empty() ? "" : "\n") + "pid " + std::to_string(pid) + " " +
                    (cell(b, i, 2).empty() ? "-" : cell(b, i, 2)) + " [" + state +
                    (age >= 0 ? ", transaction " + format_duration(Millis(age)) : "") +
                    "]: " + shorten(cell(b, i, 5));
@@ -285,11 +285,23 @@ class Watch {
         int pid = std::atoi(w.blocked_by.substr(at, comma - at).c_str());
         pids.emplace_back(pid);
         blockers.emplace_back(ValueTable{{"pid", Value(pid)}});
-        summary += (summary.empty() ? "" : "\n") + std::to_string(pid);
+        summary += std::string(summary.empty() ? "" : "\n") + "pid " + std::to_string(pid);
         at = comma + 1;
       }
     }
+    // One line for people (the console and reports show it instead of the raw fields).
+    std::string first_blocker = summary.substr(0, summary.find('\n'));
+    std::string headline =
+        (w.application_name.empty() ? "pid " + std::to_string(w.pid)
+                                    : w.application_name + " (pid " + std::to_string(w.pid) + ")") +
+        " waited " + format_duration(waited) + " for " + w.mode +
+        (w.relation.empty() ? "" : " on " + w.relation) +
+        (first_blocker.empty() ? "" : "; blocked by " + first_blocker);
+    if (std::count(summary.begin(), summary.end(), '\n') > 0)
+      headline +=
+          " (+" + std::to_string(std::count(summary.begin(), summary.end(), '\n')) + " more)";
     ValueTable details{
+        {"summary", Value(headline)},
         {"pid", Value(w.pid)},
         {"application_name", Value(w.application_name)},
         {"relation", Value(w.relation)},

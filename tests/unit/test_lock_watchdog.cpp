@@ -237,6 +237,14 @@ TEST_CASE("lock-watchdog fires for a lock wait behind an idle-in-transaction ses
   CHECK(at(blocker, "usename").as_string() == "postgres"s);
   CHECK(at(blocker, "xact_age_ms").as_int() >= 1000);
   CHECK(at(d, "blocked_by").to_text() == std::to_string(a_pid));
+  // The one-line summary people read in the console and the report.
+  CHECK(at(d, "summary")
+            .as_string()
+            .find("ordo-db-upgrade (pid " + std::to_string(b_pid) + ") waited ") == 0);
+  CHECK(at(d, "summary")
+            .as_string()
+            .find(" for AccessExclusiveLock on t; blocked by pid " + std::to_string(a_pid) +
+                  " holder [idle in transaction") != std::string::npos);
 
   // The same wait goes on: no second firing.
   REQUIRE(eventually([&] { return db.lock_wait_ms(b_pid) >= 2800; }));
@@ -250,7 +258,7 @@ TEST_CASE("lock-watchdog fires for a lock wait behind an idle-in-transaction ses
   CHECK(w.outcome.status == Outcome::Status::Succeeded);
   CHECK(at(w.outcome.outputs, "fired").as_int() == 1);
   const std::string blockers = at(w.outcome.outputs, "blockers").as_string();
-  CHECK(blockers.find(std::to_string(a_pid) + " holder [idle in transaction") == 0);
+  CHECK(blockers.find("pid " + std::to_string(a_pid) + " holder [idle in transaction") == 0);
   CHECK(blockers.find("]: SELECT * FROM t LIMIT 1") != std::string::npos);
 }
 
