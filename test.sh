@@ -17,16 +17,18 @@ if [ "$(id -u)" = 0 ]; then
   chown postgres: "$PGROOT"
   RUNAS=(runuser -u postgres --)
 fi
+# The postgres user cannot enter a private checkout: run its commands from /.
+pg_as() { (cd / && "${RUNAS[@]}" "$@"); }
 cleanup() {
-  "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true
+  pg_as "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PGROOT"
 }
 trap cleanup EXIT
-"${RUNAS[@]}" "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C \
+pg_as "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C \
   --no-sync >/dev/null
 for try in 1 2 3 4 5; do
   TEST_PGPORT=$((20000 + RANDOM % 20000))
-  if "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
+  if pg_as "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
     -o "-k $PGROOT -p $TEST_PGPORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null; then
     break
