@@ -46,7 +46,8 @@ std::string preview_text(const std::string& text, const Scope& scope) {
 
 std::string preview(const Value& v, const Scope& scope) {
   switch (v.kind()) {
-    case ValueKind::String: return preview_text(v.as_string(), scope);
+    case ValueKind::String:
+      return preview_text(v.as_string(), scope);
     case ValueKind::List: {
       std::string out;
       for (const auto& e : v.as_list()) {
@@ -56,7 +57,8 @@ std::string preview(const Value& v, const Scope& scope) {
       }
       return out;
     }
-    default: return v.to_string();
+    default:
+      return v.to_string();
   }
 }
 

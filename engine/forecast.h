@@ -21,13 +21,13 @@ namespace ordo {
 
 struct StepForecast {
   enum class Kind {
-    WillRun,        // runs unless something before it fails
-    Skipped,        // `when` is false with these variables/facts
-    RunTime,        // `when` depends on earlier steps' results
-    OnFailure,      // a handler: runs only if a step it handles fails
-    Triggered,      // runs only when a watcher fires
-    Watcher,        // runs alongside the steps it watches
-    Always,         // cleanup: runs whatever happens before it
+    WillRun,    // runs unless something before it fails
+    Skipped,    // `when` is false with these variables/facts
+    RunTime,    // `when` depends on earlier steps' results
+    OnFailure,  // a handler: runs only if a step it handles fails
+    Triggered,  // runs only when a watcher fires
+    Watcher,    // runs alongside the steps it watches
+    Always,     // cleanup: runs whatever happens before it
   };
   Kind kind = Kind::WillRun;
   std::string verdict;  // "will run", "skipped: condition false (plugins = \"none\")", ...

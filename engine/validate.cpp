@@ -28,10 +28,14 @@ class VarScope final : public Scope {
 
 ExprType var_expr_type(VarType t) {
   switch (t) {
-    case VarType::Bool: return ExprType::Bool;
-    case VarType::Int: return ExprType::Int;
-    case VarType::List: return ExprType::List;
-    default: return ExprType::String;
+    case VarType::Bool:
+      return ExprType::Bool;
+    case VarType::Int:
+      return ExprType::Int;
+    case VarType::List:
+      return ExprType::List;
+    default:
+      return ExprType::String;
   }
 }
 
@@ -90,9 +94,9 @@ class Validator {
                                 "a lock-watchdog, can fire)");
     }
     if (ex && s.is_watcher() && !ex->spec().watcher)
-      diags_.error(s.watches.front().loc, "step '" + s.id + "' has `watches`, but kind '" + s.kind +
-                                              "' is not a watcher kind (watchers: " +
-                                              watcher_kinds() + ")");
+      diags_.error(s.watches.front().loc,
+                   "step '" + s.id + "' has `watches`, but kind '" + s.kind +
+                       "' is not a watcher kind (watchers: " + watcher_kinds() + ")");
     for (const auto& r : s.watches)
       if (r.id == s.id) diags_.error(r.loc, "step '" + s.id + "' cannot watch itself");
 
@@ -141,14 +145,17 @@ class Validator {
 
   void check_value_refs(int i, const Value& v) {
     switch (v.kind()) {
-      case ValueKind::String: check_text_refs(i, LocatedText{v.as_string(), v.loc}); break;
+      case ValueKind::String:
+        check_text_refs(i, LocatedText{v.as_string(), v.loc});
+        break;
       case ValueKind::List:
         for (const auto& e : v.as_list()) check_value_refs(i, e);
         break;
       case ValueKind::Table:
         for (const auto& [k, e] : v.as_table()) check_value_refs(i, e);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -187,7 +194,8 @@ class Validator {
                               " (facts: os_id, os_family, os_version, hostname, user)",
                           r.loc);
       }
-      default: break;
+      default:
+        break;
     }
     auto it = index_.find(r.step);
     if (it == index_.end())
@@ -200,12 +208,12 @@ class Validator {
                         r.loc);
     uses_.push_back({i, it->second, r});
     switch (r.kind) {
-      case Ref::Kind::StepStatus: return ExprType::String;
+      case Ref::Kind::StepStatus:
+        return ExprType::String;
       case Ref::Kind::StepFired:
         if (!used.is_watcher())
-          return make_error(r.str() + ": step '" + used.id +
-                                "' is not a watcher, so it never fires",
-                            r.loc);
+          return make_error(
+              r.str() + ": step '" + used.id + "' is not a watcher, so it never fires", r.loc);
         return ExprType::Int;
       case Ref::Kind::StepOutput: {
         bool declared = false;
@@ -226,7 +234,8 @@ class Validator {
                             r.loc);
         return ExprType::Any;
       }
-      default: return ExprType::Any;
+      default:
+        return ExprType::Any;
     }
   }
 
@@ -256,8 +265,9 @@ class Validator {
       if (it->second[u.used]) continue;
       const std::string& user_id = plan_.steps[u.user].id;
       const std::string& used_id = plan_.steps[u.used].id;
-      diags_.error(u.ref.loc, "step '" + user_id + "' uses " + u.ref.str() + ", but does not run after '" +
-                                  used_id + "' (add \"" + used_id + "\" to its `requires` or `after`)");
+      diags_.error(u.ref.loc, "step '" + user_id + "' uses " + u.ref.str() +
+                                  ", but does not run after '" + used_id + "' (add \"" + used_id +
+                                  "\" to its `requires` or `after`)");
     }
   }
 
@@ -290,8 +300,8 @@ class Validator {
 
 }  // namespace
 
-std::optional<Validated> validate(const Plan& plan, const Registry& registry,
-                                  const VarValues& vars, Diagnostics& diags) {
+std::optional<Validated> validate(const Plan& plan, const Registry& registry, const VarValues& vars,
+                                  Diagnostics& diags) {
   return Validator(plan, registry, vars, diags).run();
 }
 

@@ -2,6 +2,8 @@
 // whether it will run, be skipped and why, or is decided at run time.
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "builtin.h"
 #include "commands.h"
 #include "forecast.h"
@@ -36,13 +38,37 @@ int cmd_plan(const PlanOptions& opts) {
   }
 
   auto fc = forecast(plan, g, loaded->vars, loaded->facts, registry);
+  // A watcher runs beside the steps it watches, and what it triggers runs meanwhile: show
+  // them in the wave of the first watched step rather than after it.
+  std::vector<std::vector<int>> waves = g.waves();
+  for (int v : g.topo_order()) {
+    const StepDecl& s = plan.steps[v];
+    int shown = -1;
+    if (s.is_watcher()) {
+      for (const auto& r : s.watches)
+        if (int w = g.index(r.id); w >= 0)
+          shown = shown < 0 ? g.wave_of(w) : std::min(shown, g.wave_of(w));
+    } else if (s.is_triggered() && s.requires_.empty() && s.after.empty()) {
+      for (const auto& r : s.triggered_by)
+        for (size_t w = 0; w < waves.size(); ++w)
+          if (std::find(waves[w].begin(), waves[w].end(), g.index(r.id)) != waves[w].end())
+            shown = static_cast<int>(w);
+    }
+    if (shown < 0 || shown == g.wave_of(v)) continue;
+    auto& from = waves[g.wave_of(v)];
+    from.erase(std::find(from.begin(), from.end(), v));
+    waves[shown].push_back(v);
+  }
+  std::erase_if(waves, [](const std::vector<int>& w) { return w.empty(); });
   size_t run = 0, skipped = 0, runtime = 0, conditional = 0;
-  for (size_t w = 0; w < g.waves().size(); ++w) {
-    fmt::print("\nwave {}{}\n", w + 1,
-               g.waves()[w].size() > 1 ? dim(" (" + std::to_string(g.waves()[w].size()) +
-                                             " steps may run in parallel)")
-                                       : "");
-    for (int v : g.waves()[w]) {
+  for (size_t w = 0; w < waves.size(); ++w) {
+    size_t parallel = std::count_if(waves[w].begin(), waves[w].end(), [&](int v) {
+      return !plan.steps[v].is_watcher() && !plan.steps[v].is_triggered();
+    });
+    fmt::print(
+        "\nwave {}{}\n", w + 1,
+        parallel > 1 ? dim(" (" + std::to_string(parallel) + " steps may run in parallel)") : "");
+    for (int v : waves[w]) {
       const StepDecl& s = plan.steps[v];
       const StepForecast& f = fc[v];
       fmt::print("  {}{}\n", bold(s.id), s.description.empty() ? "" : " — " + s.description);
@@ -51,17 +77,26 @@ int cmd_plan(const PlanOptions& opts) {
       switch (f.kind) {
         case StepForecast::Kind::WillRun:
         case StepForecast::Kind::Always:
-        case StepForecast::Kind::Watcher: ++run; break;
-        case StepForecast::Kind::Skipped: ++skipped; break;
-        case StepForecast::Kind::RunTime: ++runtime; break;
+        case StepForecast::Kind::Watcher:
+          ++run;
+          break;
+        case StepForecast::Kind::Skipped:
+          ++skipped;
+          break;
+        case StepForecast::Kind::RunTime:
+          ++runtime;
+          break;
         case StepForecast::Kind::OnFailure:
-        case StepForecast::Kind::Triggered: ++conditional; break;
+        case StepForecast::Kind::Triggered:
+          ++conditional;
+          break;
       }
     }
   }
-  fmt::print("\n{} steps: {} will run, {} skipped, {} decided at run time, {} only on a "
-             "failure or firing\n",
-             plan.steps.size(), run, skipped, runtime, conditional);
+  fmt::print(
+      "\n{} steps: {} will run, {} skipped, {} decided at run time, {} only on a "
+      "failure or firing\n",
+      plan.steps.size(), run, skipped, runtime, conditional);
   return kExitOk;
 }
 
