@@ -72,7 +72,9 @@ const char* output_stream_name(OutputStream s) {
 
 const char* event_type_name(const EventBody& body) {
   struct Namer {
-    const char* operator()(const RunStarted&) const { return "run_started"; }
+    const char* operator()(const RunStarted& b) const {
+      return b.resume ? "run_resumed" : "run_started";
+    }
     const char* operator()(const StepStarted&) const { return "step_started"; }
     const char* operator()(const StepOutput&) const { return "step_output"; }
     const char* operator()(const StepWarning&) const { return "step_warning"; }
@@ -96,6 +98,10 @@ void FanOut::on_tick(std::chrono::system_clock::time_point now, Millis mono) {
 
 void FanOut::flush() {
   for (EventSink* s : sinks_) s->flush();
+}
+
+void FanOut::sync() {
+  for (EventSink* s : sinks_) s->sync();
 }
 
 }  // namespace ordo

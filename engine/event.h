@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -50,6 +51,22 @@ struct StepCounts {
   int total() const { return succeeded + failed + timed_out + cancelled + skipped; }
 };
 
+// One plan file of the run and its SHA-256 (hex).
+struct FileDigest {
+  std::string path;
+  std::string sha256;
+};
+
+// What `ordo resume` decided when it continued a run (journal.md): a RunStarted with this set
+// is written as a `run_resumed` record.
+struct ResumeInfo {
+  int resumes = 1;                 // 1 for the first resume of the run, 2 for the next, ...
+  bool plan_changed = false;       // the plan's digest differs from the run's
+  std::vector<std::string> kept;   // succeeded earlier, unchanged: not run again
+  std::vector<std::pair<std::string, std::string>> rerun;  // step, why it runs again
+  std::vector<std::string> skipped;  // interrupted, not run again (--skip-interrupted)
+};
+
 struct RunStarted {
   std::string run_id;              // "20261126T010203Z-1a2b"
   std::string plan;                // plan name
@@ -58,12 +75,16 @@ struct RunStarted {
   int jobs = 1;                    // -j
   std::vector<std::string> steps;  // every step id, in declaration order
   ValueTable vars;                 // resolved variables; secret ones are "***"
+  std::string digest;              // SHA-256 over `files` (empty: not known)
+  std::vector<FileDigest> files;   // the main plan file, then each include
+  std::optional<ResumeInfo> resume;  // set: this starts a resumed part of an earlier run
 };
 struct StepStarted {
   std::string step;
   int attempt = 1;       // 1-based, within this run of the step
   bool watcher = false;  // a watcher (runs beside its watched steps, takes no -j slot)
   std::string kind;      // the executor kind ("shell", "confirm", ...)
+  std::string fingerprint;  // SHA-256 of kind + resolved params (fingerprint.h); "" if unknown
 };
 struct StepOutput {
   std::string step;
@@ -124,7 +145,8 @@ struct Event {
   EventBody body;
 };
 
-// "run_started", "step_output", ... (the JSON `t` field).
+// "run_started", "step_output", ... (the JSON `t` field); "run_resumed" for a RunStarted with
+// `resume` set.
 const char* event_type_name(const EventBody& body);
 
 // A consumer of events. Called on the scheduler thread only.
@@ -141,6 +163,11 @@ class EventSink {
   // End of a scheduler turn: write out what is buffered. The scheduler calls it after the
   // events of one turn and before it starts the steps that turn launches (one group commit).
   virtual void flush() {}
+  // Make every record written so far durable (the journal: one fdatasync). The scheduler calls
+  // it after flush() and before it starts a step that depends on a record not yet synced (a
+  // step's end, a watcher's firing), or a step that is not idempotent; and at the end of the
+  // run. Sinks with nothing durable to keep ignore it.
+  virtual void sync() {}
 };
 
 // Forwards every call to each added sink, in the order they were added. Does not own them.
@@ -150,6 +177,7 @@ class FanOut final : public EventSink {
   void on_event(const Event& event) override;
   void on_tick(std::chrono::system_clock::time_point now, Millis mono) override;
   void flush() override;
+  void sync() override;
 
  private:
   std::vector<EventSink*> sinks_;

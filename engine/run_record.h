@@ -6,7 +6,8 @@
 // mid-write (no newline, not JSON) is dropped and counted in `torn_lines`; a bad line in the
 // middle, a missing `run_started`, or an unknown format version is an error. Record types and
 // fields this reader does not know are ignored, as the format asks.
-// Plain data, built once by parse_run_record(); not thread-safe for mutation.
+// Plain data, built once by parse_run_record(); not thread-safe for mutation. Finding a run in
+// the state dir (run_location.cpp) reads the file system only; thread-safe.
 #pragma once
 
 #include <chrono>

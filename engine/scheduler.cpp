@@ -6,6 +6,7 @@
 #include <set>
 
 #include "expr.h"
+#include "fingerprint.h"
 #include "inbox.h"
 #include "step_prepare.h"
 
@@ -76,6 +77,11 @@ struct Scheduler::Impl {
   std::vector<Launch> to_dispatch;
   size_t done_count = 0;
   Clock::time_point t0;
+  Millis mono_offset{0};        // resumed runs: mono_ms continue from the earlier part
+  std::vector<int> fired_base;  // watchers: firings before a resume (max_fires counts anew)
+  std::vector<char> unsynced;   // steps whose end or firing was emitted after the last sync
+  bool any_unsynced = false;
+  int sync_count = 0;
   std::optional<Clock::time_point> next_tick;
   bool started = false, finished = false;
   RunSummary result;
@@ -89,6 +95,8 @@ struct Scheduler::Impl {
     extra_deps.resize(n);
     waiting_on.resize(n);
     is_dirty.assign(n, 0);
+    fired_base.assign(n, 0);
+    unsynced.assign(n, 0);
     topo_pos.assign(n, 0);
     for (size_t k = 0; k < in.graph.topo_order().size(); ++k)
       topo_pos[static_cast<size_t>(in.graph.topo_order()[k])] = static_cast<int>(k);
@@ -145,7 +153,31 @@ struct Scheduler::Impl {
   }
 
   void emit(EventBody body) {
-    sink.on_event(Event{clock.wall_now(), since(t0, clock.now()), std::move(body)});
+    sink.on_event(Event{clock.wall_now(), mono_offset + since(t0, clock.now()), std::move(body)});
+  }
+
+  // v's end (or a watcher's firing) was emitted: steps that depend on it wait for a sync.
+  void mark_unsynced(int v) {
+    unsynced[static_cast<size_t>(v)] = 1;
+    any_unsynced = true;
+  }
+
+  // A launch needs a sync first if its step is not idempotent, or depends on an unsynced end.
+  bool needs_sync(int v) const {
+    if (!decl(v).idempotent) return true;
+    if (!any_unsynced) return false;
+    for (int ei : in.graph.in_edges(v))
+      if (unsynced[static_cast<size_t>(edge(ei).from)]) return true;
+    for (int u : extra_deps[static_cast<size_t>(v)])
+      if (unsynced[static_cast<size_t>(u)]) return true;
+    return false;
+  }
+
+  void sync() {
+    sink.sync();
+    ++sync_count;
+    if (any_unsynced) std::fill(unsynced.begin(), unsynced.end(), 0);
+    any_unsynced = false;
   }
 
   void mark_dirty(int v) {
@@ -198,6 +230,7 @@ struct Scheduler::Impl {
   void start() {
     t0 = clock.now();
     started = true;
+    if (opt.resume) mono_offset = opt.resume->mono_offset;
     RunStarted rs;
     rs.run_id = opt.run_id;
     rs.plan = in.plan.name;
@@ -210,10 +243,44 @@ struct Scheduler::Impl {
       if (it == in.vars.end()) continue;
       rs.vars.emplace_back(vd.name, vd.secret ? Value("***") : it->second);
     }
+    rs.digest = opt.plan_digest;
+    rs.files = opt.plan_files;
+    if (opt.resume) rs.resume = opt.resume->info;
     emit(std::move(rs));
+    if (opt.resume) apply_seeds(*opt.resume);
     mark_all_dirty();
     schedule();
     check_finished();
+  }
+
+  // A resumed run: kept steps settle silently; interrupted steps not to be run again are
+  // skipped (with an event); watchers and triggered steps carry their counts and results.
+  // Seeded steps count as not started in this part, so a watcher starts with the first of its
+  // watched steps that runs again.
+  void apply_seeds(const ResumeSeed& seed) {
+    const size_t n = std::min(seed.steps.size(), st.size());
+    for (size_t i = 0; i < n; ++i) {
+      const StepSeed& sd = seed.steps[i];
+      const int v = static_cast<int>(i);
+      StepRun& s = st[v];
+      s.fired = sd.fired;
+      fired_base[i] = sd.fired;
+      s.runs = sd.runs;
+      s.pending_triggers = sd.pending_triggers;
+      if (sd.has_result || sd.start == StepSeed::Start::Kept) {
+        s.has_result = true;
+        s.status = sd.status;
+        s.skip_kind = sd.skip_kind;
+        s.reason = sd.reason;
+        s.exit_code = sd.exit_code;
+        s.message = sd.message;
+        s.outputs = sd.outputs;
+      }
+      if (sd.start == StepSeed::Start::Kept) set_done(v);
+    }
+    for (size_t i = 0; i < n; ++i)
+      if (seed.steps[i].start == StepSeed::Start::Skip)
+        settle_skip(static_cast<int>(i), SkipKind::NotApplicable, seed.steps[i].reason, -1);
   }
 
   void schedule() {
@@ -236,6 +303,11 @@ struct Scheduler::Impl {
     sink.flush();  // the turn's events are out before its steps start
     std::vector<Launch> batch;
     batch.swap(to_dispatch);
+    for (const Launch& l : batch)
+      if (needs_sync(l.step)) {
+        sync();  // one sync for the whole turn (group commit)
+        break;
+      }
     for (Launch& l : batch) disp.launch(std::move(l));
   }
 
@@ -340,17 +412,19 @@ struct Scheduler::Impl {
     ctx.step_id = d.id;
     ctx.kind = d.kind;
     ctx.attempt = s.attempt;
-    ctx.params = std::move(prep->params);
-    ctx.run_as = std::move(prep->run_as);
     ctx.stop = rec.stop.get_token();
     ctx.deadline = rec.deadline;
     ctx.kill_grace = d.kill_grace;
     ctx.assume_yes = opt.assume_yes;
     ctx.interactive = opt.interactive;
-    connect_launch(l, inbox, rec.watcher, s.fired, rec.max_fires);
+    std::string fp = step_fingerprint(d, *prep, opt.fingerprint_salt);
+    ctx.params = std::move(prep->params);
+    ctx.run_as = std::move(prep->run_as);
+    connect_launch(l, inbox, rec.watcher, s.fired - fired_base[static_cast<size_t>(v)],
+                   rec.max_fires);
     launches.emplace(lid, std::move(rec));
     if (!d.is_watcher()) ++busy;
-    emit(StepStarted{d.id, s.attempt, d.is_watcher(), d.kind});
+    emit(StepStarted{d.id, s.attempt, d.is_watcher(), d.kind, std::move(fp)});
     to_dispatch.push_back(std::move(l));
     touch_dependents(v);  // watchers of v may start now
   }
@@ -367,6 +441,7 @@ struct Scheduler::Impl {
     s.pending_triggers = 0;
     set_done(v);
     emit(StepSkipped{id(v), kind, std::move(reason), cause >= 0 ? id(cause) : ""});
+    mark_unsynced(v);
     after_result(v);
     touch_dependents(v);
   }
@@ -392,6 +467,7 @@ struct Scheduler::Impl {
     Millis dur = s.first_start ? since(*s.first_start, clock.now()) : Millis(0);
     emit(StepFinished{id(v), status, std::max(1, s.attempt), s.exit_code, s.message, s.outputs,
                       dur});
+    mark_unsynced(v);
     if (decl(v).is_triggered() && !decl(v).is_watcher()) {
       s.phase = Phase::Pending;  // may run again on the next firing; decide() settles it
       s.end = clock.now();
@@ -510,7 +586,7 @@ struct Scheduler::Impl {
   void on_fire(const LaunchRec& rec, ValueTable details) {
     const int w = rec.step;
     StepRun& s = st[w];
-    if (s.fired >= rec.max_fires) return;
+    if (s.fired - fired_base[static_cast<size_t>(w)] >= rec.max_fires) return;
     ++s.fired;
     for (const auto& [k, val] : details) table_put(s.outputs, k, val);
     WatcherFired ev{id(w), s.fired, std::move(details), {}};
@@ -522,6 +598,7 @@ struct Scheduler::Impl {
       if (!flags.aborting || decl(e.to).always) ev.triggers.push_back(id(e.to));
     }
     emit(std::move(ev));
+    mark_unsynced(w);
   }
 
   void on_done(std::map<int, LaunchRec>::iterator it, Outcome o) {
@@ -643,6 +720,7 @@ struct Scheduler::Impl {
     for (int v : result.root_causes) roots.push_back(id(v));
     emit(RunFinished{result.outcome, result.counts, std::move(roots), result.duration});
     sink.flush();
+    sync();
   }
 
   // Nothing runs, nothing waits for a timer, yet steps are pending: they wait on each other
@@ -662,7 +740,7 @@ struct Scheduler::Impl {
   RunSummary make_summary() const {
     RunSummary r;
     r.counts = st.counts();
-    r.duration = since(t0, clock.now());
+    r.duration = mono_offset + since(t0, clock.now());
     bool all_refusals = true;
     for (size_t i = 0; i < st.size(); ++i) {
       int v = static_cast<int>(i);
@@ -728,6 +806,9 @@ std::optional<Clock::time_point> Scheduler::next_timer() const {
 }
 const RunState& Scheduler::state() const {
   return impl_->st;
+}
+int Scheduler::syncs() const {
+  return impl_->sync_count;
 }
 RunSummary Scheduler::summary() const {
   return impl_->finished ? impl_->result : impl_->make_summary();

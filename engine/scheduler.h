@@ -20,6 +20,12 @@
 // the limit was already reached: the firing is then dropped).
 // Steps wait for the steps their `when` and `${...}` refer to (unless that would deadlock:
 // a step that depends on this one, or its own watcher/watched steps).
+// Durability (group commit): after each turn's events the sink is flushed; before the turn's
+// steps start, sink.sync() is called once if one of them is not idempotent or depends (an
+// in-edge, or a `when`/`${...}` reference) on a step whose end or firing has not been synced
+// yet; and once at the end. A chain of N steps costs N syncs, a wave of finishing steps one.
+// Resume: with SchedulerOptions::resume the run starts from the seeded state (kept steps are
+// settled without events) and opens with a `run_resumed` record (RunStarted with `resume`).
 // Determinism: pending steps are decided in topological order; ready steps start by
 // Graph::rank (critical path first), then declaration order.
 // Testing: with a fake RunClock and a fake Dispatcher, drive start()/pump() by hand.
@@ -52,6 +58,34 @@ struct RunInputs {
   const Facts& facts;
 };
 
+// Where a step starts when a run is resumed (`ordo resume`; resume.h decides the seeds).
+struct StepSeed {
+  enum class Start {
+    Fresh,  // decided and run as in a new run (triggered steps may carry an earlier result)
+    Kept,   // settled earlier: the fields below are its result; not run again, no event
+    Skip,   // interrupted earlier and not to be run again: skipped (NotApplicable), `reason`
+  };
+  Start start = Start::Fresh;
+  // Kept; or Fresh with has_result: a triggered step that ran (its result stands until it runs
+  // again, as within one run).
+  bool has_result = false;
+  StepStatus status = StepStatus::Succeeded;
+  SkipKind skip_kind = SkipKind::NotApplicable;  // a kept skip
+  std::string reason;                            // Skip, or a kept skip's reason
+  int exit_code = -1;
+  std::string message;
+  ValueTable outputs;
+  int runs = 0;              // triggered steps: runs finished earlier
+  int fired = 0;             // watchers: firings earlier (`steps.ID.fired` carries over)
+  int pending_triggers = 0;  // triggered steps: earlier firings still to answer
+};
+
+struct ResumeSeed {
+  ResumeInfo info;              // for the run_resumed record
+  std::vector<StepSeed> steps;  // by step index; steps beyond the end start Fresh
+  Millis mono_offset{0};        // this part's mono_ms continue from here
+};
+
 struct SchedulerOptions {
   int jobs = 1;              // -j: steps running at once (watchers not counted)
   std::string run_id;        // for RunStarted
@@ -60,6 +94,10 @@ struct SchedulerOptions {
   Millis tick_interval{0};   // > 0: call EventSink::on_tick this often while steps run
   // Picks a jittered wait in [lo, hi]. Default: uniform random.
   std::function<Millis(Millis lo, Millis hi)> jitter;
+  std::string fingerprint_salt;       // salts StepStarted::fingerprint (fingerprint.h)
+  std::string plan_digest;            // for RunStarted
+  std::vector<FileDigest> plan_files;  // for RunStarted
+  const ResumeSeed* resume = nullptr;  // set: continue an earlier run; must outlive the run
 };
 
 struct RunSummary {
@@ -100,6 +138,7 @@ class Scheduler {
   std::optional<Clock::time_point> next_timer() const;  // earliest retry/deadline/tick
   const RunState& state() const;
   RunSummary summary() const;
+  int syncs() const;  // sink.sync() calls so far
 
  private:
   struct Impl;

@@ -26,6 +26,8 @@
 #include "console.h"
 #include "events_json.h"
 #include "loading.h"
+#include "render/report.h"
+#include "run_record.h"
 #include "scheduler.h"
 #include "state_dir.h"
 #include "step_logs.h"
@@ -256,6 +258,24 @@ int cmd_run(const RunOptions& opts) {
   }
   logger->flush();
   spdlog::set_default_logger(previous_default);
+
+  // The run report, <run dir>/report.html: from the journal, or from the --events file while
+  // runs do not write a journal yet. A run without either gets no report.
+  if (!opts.no_report) {
+    if (events_file.is_open()) events_file.flush();
+    std::string record = journal_path(paths->run_dir);
+    if (::access(record.c_str(), R_OK) != 0) record = opts.events;
+    if (!record.empty()) {
+      std::string report = paths->run_dir + "/report.html";
+      Status written = write_report(loaded->plan, loaded->graph,
+                                    ReportFiles{record, paths->run_dir, state, report}, &registry,
+                                    secret_var_values(loaded->plan, loaded->vars));
+      if (written.ok())
+        std::cout << "Report: " << report << "\n";
+      else
+        std::cerr << "ordo: warning: no report: " << written.error().str() << "\n";
+    }
+  }
 
   switch (summary.outcome) {
     case RunOutcome::Succeeded:

@@ -1,5 +1,5 @@
-// Internal to the run report (render/report*.cpp): HTML escaping, time formatting, the
-// timeline section, and the inline stylesheet and script. Pure functions; thread-safe.
+// Internal to the run report (render/report*.cpp): the sections, HTML escaping, time
+// formatting, and the inline stylesheet and script. Pure functions; thread-safe.
 #pragma once
 
 #include <chrono>
@@ -10,9 +10,38 @@
 
 #include "duration.h"
 #include "plan.h"
+#include "report.h"
 #include "run_record.h"
 
 namespace ordo::report {
+
+// What the sections of one report share.
+struct Context {
+  const ReportInputs& in;
+  std::vector<std::string> critical;  // run_critical_path()
+
+  const RunRecord& run() const { return in.run; }
+  const StepDecl* decl(const std::string& id) const { return in.plan.find_step(id); }
+  // Each of in.secret_values (3 characters or more) replaced by "***".
+  std::string redact(std::string text) const;
+  // <a href="#step-ID">ID</a>
+  std::string link(const std::string& id) const;
+  // "3 attempts of 3"
+  std::string attempts_text(const StepRecord& s) const;
+};
+
+// The run's outcome as the header shows it.
+struct OutcomeView {
+  std::string cls;   // CSS class: "failed", "succeeded", "interrupted", "refused", "unfinished"
+  std::string word;  // "✘ FAILED"
+};
+OutcomeView outcome_of(const RunRecord& run);
+
+// The banner under the header: the outcome in a sentence and each root cause with its output
+// and what followed from it.
+std::string banner_html(const Context& c);
+// The steps section: one row per step, with command, outputs, firings and the end of its log.
+std::string steps_html(const Context& c);
 
 // Text for HTML element content and attribute values: & < > " ' as entities.
 std::string esc(std::string_view s);

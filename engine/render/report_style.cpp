@@ -141,7 +141,7 @@ svg.graph a { cursor: pointer; }
 .g-track { position: relative; flex: 1 1 auto; height: 24px; }
 .g-axis .g-track { border-bottom: 1px solid var(--line); }
 .tick { position: absolute; top: 4px; transform: translateX(-50%); font-size: 11px;
-  color: var(--muted); white-space: nowrap; }
+  color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .tick:first-child { transform: none; }
 .lane + .lane { border-top: 1px solid #f0f2f4; }
 .lane.st-failed .g-label a, .lane.st-timed_out .g-label a { color: var(--bad); font-weight: 700; }
@@ -165,7 +165,7 @@ svg.graph a { cursor: pointer; }
   border: 2px solid #8c959f; background: #fff; transform: translateX(-50%); }
 .skip-mark.failed { border-color: var(--bad); background: var(--bad); }
 .g-text { position: absolute; top: 0; z-index: 2; line-height: 24px; font-size: 12px;
-  color: var(--muted); white-space: nowrap;
+  color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
 .lane.st-failed .g-text, .lane.st-timed_out .g-text { color: var(--bad); }
 .g-overlay { position: absolute; top: 6px; bottom: 24px; left: calc(12px + var(--label-w));
@@ -238,6 +238,7 @@ footer { margin: 24px 28px; font-size: 12px; color: var(--muted); }
   section > h2 { break-after: avoid; }
   pre.log { max-height: none; overflow: visible; }
   .graph-box { overflow: visible; border: 0; }
+  svg.graph { min-width: 0 !important; }
   .step-row.target { box-shadow: none; }
   a { color: inherit; }
 }

@@ -1,4 +1,4 @@
-// Small text helpers of the run report: escaping, times, state names.
+// Small helpers of the run report: escaping, times, state names, the shared Context.
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -82,6 +82,42 @@ std::string state_label(const StepRecord* s) {
   if (c == "not_reached") return "not reached";
   if (c == "not_run") return "not run";
   return c;
+}
+
+std::string Context::redact(std::string text) const {
+  for (const std::string& s : in.secret_values) {
+    if (s.size() < 3) continue;  // too short to tell from ordinary text
+    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 3))
+      text.replace(at, s.size(), "***");
+  }
+  return text;
+}
+
+std::string Context::link(const std::string& id) const {
+  return "<a href=\"#step-" + esc(id) + "\">" + esc(id) + "</a>";
+}
+
+std::string Context::attempts_text(const StepRecord& s) const {
+  int n = static_cast<int>(s.attempts.size());
+  const StepDecl* d = decl(s.id);
+  std::string t = std::to_string(n) + (n == 1 ? " attempt" : " attempts");
+  if (d && d->retries.attempts > 1) t += " of " + std::to_string(d->retries.attempts);
+  return t;
+}
+
+OutcomeView outcome_of(const RunRecord& run) {
+  if (!run.outcome) return {"unfinished", "⚠ NO END RECORD"};
+  switch (*run.outcome) {
+    case RunOutcome::Succeeded:
+      return {"succeeded", "✔ SUCCEEDED"};
+    case RunOutcome::Failed:
+      return {"failed", "✘ FAILED"};
+    case RunOutcome::Refused:
+      return {"refused", "⊘ REFUSED"};
+    case RunOutcome::Interrupted:
+      return {"interrupted", "■ INTERRUPTED"};
+  }
+  return {"failed", "✘ FAILED"};
 }
 
 }  // namespace ordo::report

@@ -34,10 +34,13 @@ std::string pct(double x) {
 }
 
 // Text beside a box that spans [from, to] percent, `gap` pixels away: after it, or before it
-// near the right edge.
+// near the right edge; cut short (with an ellipsis) where the track ends.
 std::string beside(double from, double to, int gap) {
-  if (to < 72) return fmt::format("left:calc({} + {}px)", pct(to), gap);
-  return fmt::format("right:calc({} + {}px)", pct(100 - from), gap);
+  if (to < 72)
+    return fmt::format("left:calc({} + {}px);max-width:calc({} - {}px)", pct(to), gap,
+                       pct(100 - to), gap + 4);
+  return fmt::format("right:calc({} + {}px);max-width:calc({} - {}px)", pct(100 - from), gap,
+                     pct(from), gap + 4);
 }
 
 std::string attempt_title(const Lane& l, const AttemptRecord& a, Millis end) {
@@ -141,7 +144,14 @@ std::string timeline_html(const Plan& plan, const RunRecord& run,
     if (s && !s->attempts.empty()) {
       text = s->runs ? format_duration(s->duration) : "running";
       if (s->attempts.size() > 1) text += " · " + std::to_string(s->attempts.size()) + " attempts";
-      if (!s->firings.empty()) text += " · fired " + std::to_string(s->firings.back().count) + "×";
+      if (!s->firings.empty()) {
+        text += " · ⚡ fired " + std::to_string(s->firings.back().count) + "×";
+        std::set<std::string> started;
+        for (const FiringRecord& f : s->firings)
+          started.insert(f.triggers.begin(), f.triggers.end());
+        if (!started.empty()) text += " →";
+        for (const std::string& t : started) text += " " + t;
+      }
     } else if (s && s->state == StepState::Skipped) {
       first = last = at(s->settled_at.value_or(Millis(0)));
       out += "<span class=\"skip-mark\" style=\"left:" + pct(first) + "\"></span>";
@@ -157,8 +167,8 @@ std::string timeline_html(const Plan& plan, const RunRecord& run,
       first = last = 0;
       text = run.finished() ? "not reached" : "not started yet";
     }
-    out += "<span class=\"g-text\" style=\"" + beside(first, last, gap) + "\">" + esc(text) +
-           "</span></div></div>\n";
+    out += "<span class=\"g-text\" style=\"" + beside(first, last, gap) + "\" title=\"" +
+           esc(text) + "\">" + esc(text) + "</span></div></div>\n";
   }
   out += "</div>\n<div class=\"g-overlay\">";
   for (int64_t t = step; t < total; t += step)

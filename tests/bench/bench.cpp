@@ -48,6 +48,7 @@ void write_plan(const std::string& path, const std::string& shape, int n) {
 
 struct Measure {
   double seconds = 0;
+  double cpu_seconds = 0;  // user + sys of the child: what the machine's load cannot inflate
   long max_rss_kib = 0;
   int status = 0;
 };
@@ -70,6 +71,8 @@ Measure run(const std::vector<std::string>& argv) {
   Measure m;
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   m.max_rss_kib = ru.ru_maxrss;
+  m.cpu_seconds = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                  double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   m.status = status;
   return m;
 }
@@ -98,8 +101,15 @@ int main(int argc, char** argv) {
   Measure base = run({ordo, "graph", (dir / "base.toml").string(), "--format", "dot"});
 
   std::printf("load + validate + graph + DOT (ordo graph --format dot > /dev/null)\n");
-  std::printf("%-8s %8s %10s %10s %12s %10s\n", "shape", "steps", "seconds", "peak MiB",
-              "bytes/step", "status");
+  double load[3] = {0, 0, 0};
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1;
+    std::fclose(f);
+  }
+  std::printf("(load average at start: %.2f; wall time suffers from other load, CPU time less)\n",
+              load[0]);
+  std::printf("%-8s %8s %10s %10s %10s %12s %10s\n", "shape", "steps", "wall s", "cpu s",
+              "peak MiB", "bytes/step", "status");
   for (const auto& shape : shapes) {
     for (const auto& size : sizes) {
       int n = std::stoi(size);
@@ -107,8 +117,8 @@ int main(int argc, char** argv) {
       write_plan(path, shape, n);
       Measure m = run({ordo, "graph", path, "--format", "dot"});
       double per_step = double(m.max_rss_kib - base.max_rss_kib) * 1024.0 / n;
-      std::printf("%-8s %8d %10.3f %10.1f %12.0f %10s\n", shape.c_str(), n, m.seconds,
-                  m.max_rss_kib / 1024.0, per_step,
+      std::printf("%-8s %8d %10.3f %10.3f %10.1f %12.0f %10s\n", shape.c_str(), n, m.seconds,
+                  m.cpu_seconds, m.max_rss_kib / 1024.0, per_step,
                   WIFEXITED(m.status) && WEXITSTATUS(m.status) == 0 ? "ok" : "FAILED");
       std::fflush(stdout);
     }

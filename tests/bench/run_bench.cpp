@@ -125,6 +125,7 @@ struct Sample {
   double cpu_total = 0;  // the tool plus its reaped children
   long maxrss_kib = 0;
   bool ok = false;
+  std::string failure;  // "killed by signal 13", "exit code 1"
 };
 
 double tv(const timeval& t) {
@@ -179,7 +180,9 @@ Sample run(const std::vector<std::string>& argv, const std::string& cwd,
   m.maxrss_kib = ru.ru_maxrss;
   m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!m.ok) {
-    std::fprintf(stderr, "FAILED (status %d): %s; see %s\n", status, argv[0].c_str(),
+    m.failure = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                    : "exit code " + std::to_string(WEXITSTATUS(status));
+    std::fprintf(stderr, "FAILED (%s): %s; stderr in %s\n", m.failure.c_str(), argv[0].c_str(),
                  err_path.c_str());
   }
   return m;
@@ -281,54 +284,69 @@ long count_lines(const std::string& path) {
   return n;
 }
 
+int usage(const char* argv0) {
+  std::fprintf(stderr,
+               "usage: %s --ordo PATH [--ordo-alt LABEL=PATH]... [--quick|--full] [--sizes ..]\n"
+               "       [--shapes ..] [--jobs 1,2] [--reps 3] [--state-root DIR] [--no-verify]\n",
+               argv0);
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--floor")
     return floor_main(atoi(argv[2]), atoi(argv[3]));
   std::vector<Tool> ordos;
-  std::vector<std::string> sizes = {"1000", "10000", "100000"},
-                           shapes = {"chain", "wide", "layered"}, jobs = {"1", "2"};
+  std::vector<std::string> sizes = {"1000", "10000", "100000"};
+  std::vector<std::string> shapes = {"chain", "wide", "layered"}, jobs = {"1", "2"};
   bool full = false, verify = true;
   int reps = 3;
+  std::string state_root = fs::is_directory("/dev/shm") ? "/dev/shm" : "";
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    std::string v = i + 1 < argc ? argv[i + 1] : "";
-    if (a == "--ordo")
-      ordos.insert(ordos.begin(), Tool{"ordo", argv[++i]});
-    else if (a == "--ordo-alt" && v.find('=') != std::string::npos)
-      ordos.push_back(Tool{v.substr(0, v.find('=')), v.substr(v.find('=') + 1)}), ++i;
-    else if (a == "--quick")
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--ordo") {
+      ordos.insert(ordos.begin(), Tool{"ordo", next()});
+    } else if (a == "--ordo-alt") {
+      const std::string v = next();
+      const size_t eq = v.find('=');
+      if (eq == std::string::npos || v.substr(0, eq) == "ordo") return usage(argv[0]);
+      ordos.push_back(Tool{v.substr(0, eq), v.substr(eq + 1)});
+    } else if (a == "--quick") {
       sizes = {"1000", "10000"};
-    else if (a == "--full")
+    } else if (a == "--full") {
       full = true;
-    else if (a == "--sizes")
-      sizes = split(argv[++i]);
-    else if (a == "--shapes")
-      shapes = split(argv[++i]);
-    else if (a == "--jobs")
-      jobs = split(argv[++i]);
-    else if (a == "--reps")
-      reps = std::max(1, atoi(argv[++i]));
-    else if (a == "--no-verify")
+    } else if (a == "--sizes") {
+      sizes = split(next());
+    } else if (a == "--shapes") {
+      shapes = split(next());
+    } else if (a == "--jobs") {
+      jobs = split(next());
+    } else if (a == "--reps") {
+      reps = std::max(1, atoi(next().c_str()));
+    } else if (a == "--state-root") {
+      state_root = next();
+    } else if (a == "--no-verify") {
       verify = false;
-    else {
-      std::fprintf(stderr, "unknown argument %s (see the comment atop run_bench.cpp)\n", a.c_str());
-      return 2;
+    } else {
+      return usage(argv[0]);
     }
   }
-  if (ordos.empty() || ordos.front().label != "ordo") {
-    std::fprintf(stderr,
-                 "usage: %s --ordo PATH [--ordo-alt LABEL=PATH]... [--quick|--full] "
-                 "[--sizes ..] [--shapes ..] [--jobs 1,2] [--reps 3] [--no-verify]\n",
-                 argv[0]);
-    return 2;
-  }
+  if (ordos.empty() || ordos.front().label != "ordo" || ordos.front().ordo.empty())
+    return usage(argv[0]);
   for (auto& o : ordos) o.ordo = fs::absolute(o.ordo).string();
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   const fs::path dir = fs::temp_directory_path() / ("ordo-run-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string d = dir.string(), err = d + "/last.err";
+  // ordo's state dirs (journal, ordo.log, one log file per step) live on tmpfs by default. On
+  // ext4, deleting the last run's 100k files makes the next run's file creations scan those
+  // recently deleted inodes (ext4 recently_deleted()): a cost of the benchmark, not of ordo.
+  const fs::path sroot_path =
+      state_root.empty() ? dir / "s" : fs::path(state_root) / dir.filename();
+  fs::create_directories(sroot_path);
+  const std::string sroot = sroot_path.string(), state = sroot + "/state";
 
   // Each tool must really run N commands: once per shape, 1000 steps that append a line.
   if (verify) {
@@ -344,7 +362,7 @@ int main(int argc, char** argv) {
           {"make", {"make", "-f", d + "/v.mk", "-j", "2"}}};
       for (const auto& o : ordos)
         runs.push_back({o.label,
-                        {o.ordo, "run", d + "/v.toml", "-j", "2", "--state-dir", d + "/vstate",
+                        {o.ordo, "run", d + "/v.toml", "-j", "2", "--state-dir", sroot + "/vstate",
                          "--no-color"}});
       for (const auto& [label, args] : runs) {
         fs::remove(count);
@@ -353,7 +371,7 @@ int main(int argc, char** argv) {
         long lines = count_lines(count);
         std::fprintf(stderr, "verify %-8s %-10s ran %ld of 1000 commands%s\n", shape.c_str(),
                      label.c_str(), lines, s.ok && lines == 1000 ? "" : "  <-- WRONG");
-        fs::remove_all(d + "/vstate");
+        fs::remove_all(sroot + "/vstate");
       }
     }
   }
@@ -365,10 +383,10 @@ int main(int argc, char** argv) {
     std::vector<double> rss;
     for (int r = 0; r < 3; ++r) {
       rss.push_back(double(run({o.ordo, "run", d + "/base.toml", "-j", "1", "--state-dir",
-                                d + "/bstate", "--no-color"},
+                                sroot + "/bstate", "--no-color"},
                                d, err)
                                .maxrss_kib));
-      fs::remove_all(d + "/bstate");
+      fs::remove_all(sroot + "/bstate");
     }
     base_kib[o.label] = median(rss);
   }
@@ -376,6 +394,8 @@ int main(int argc, char** argv) {
   std::printf("ordo-run-bench: median of %d runs; x = tool / floor (wall); load avg at start %s\n",
               reps, loadavg().c_str());
   std::printf("floor: fork+execve /bin/sh -c true, min(-j, graph width) at a time\n");
+  for (const auto& o : ordos) std::printf("%s = %s\n", o.label.c_str(), o.ordo.c_str());
+  std::printf("ordo state dirs under %s\n", sroot.c_str());
   std::printf("%-7s %6s %2s %8s", "shape", "N", "-j", "floor s");
   std::vector<std::string> labels = {"make", "ninja"};
   for (const auto& o : ordos) labels.push_back(o.label);
@@ -399,7 +419,7 @@ int main(int argc, char** argv) {
       write_make(d + "/b.mk", deps, "true");
       write_plan(d + "/b.toml", deps, "true");
       deps.clear();
-      auto [run_started, first_step] = ordo_startup(ordos.front().ordo, d + "/b.toml", d);
+      auto [run_started, first_step] = ordo_startup(ordos.front().ordo, d + "/b.toml", sroot);
       for (const auto& j : jobs) {
         const int k = std::min(std::stoi(j), graph_width(shape, n));
         std::map<std::string, std::vector<std::string>> cmds = {
@@ -408,7 +428,7 @@ int main(int argc, char** argv) {
             {"ninja", {"ninja", "-f", d + "/b.ninja", "-j", j}}};
         for (const auto& o : ordos)
           cmds[o.label] = {o.ordo, "run",         d + "/b.toml", "-j",
-                           j,      "--state-dir", d + "/state",  "--no-color"};
+                           j,      "--state-dir", state,         "--no-color"};
         std::vector<std::string> order = {"floor"};
         order.insert(order.end(), labels.begin(), labels.end());
         std::map<std::string, std::vector<Sample>> got;
@@ -416,12 +436,15 @@ int main(int argc, char** argv) {
           std::rotate(order.begin(), order.begin() + 1, order.end());  // spread the load's drift
           for (const auto& t : order) {
             fs::remove(d + "/.ninja_log");
-            fs::remove_all(d + "/state");
+            fs::remove_all(state);
             got[t].push_back(run(cmds[t], d, err));
+            if (!got[t].back().ok)
+              notes.push_back(shape + " " + size + " -j " + j + ": " + t + " run " +
+                              std::to_string(r + 1) + " FAILED: " + got[t].back().failure);
             if (t == "ordo" && r == 0) {
               size_t files = 0;
               uintmax_t bytes = 0;
-              for (const auto& e : fs::recursive_directory_iterator(d + "/state"))
+              for (const auto& e : fs::recursive_directory_iterator(state))
                 if (e.is_regular_file()) ++files, bytes += e.file_size();
               notes.push_back(shape + " " + size + " -j " + j + ": ordo wrote " +
                               std::to_string(files) + " files, " + std::to_string(bytes) +
@@ -429,7 +452,7 @@ int main(int argc, char** argv) {
             }
           }
         }
-        fs::remove_all(d + "/state");
+        fs::remove_all(state);
         auto med = [&](const std::string& t, auto field) {
           std::vector<double> v;
           for (const Sample& s : got[t]) v.push_back(field(s));
@@ -484,5 +507,6 @@ int main(int argc, char** argv) {
   for (const auto& n : notes) std::printf("%s\n", n.c_str());
   std::printf("load avg at end %s\n", loadavg().c_str());
   fs::remove_all(dir);
+  fs::remove_all(sroot);
   return 0;
 }

@@ -66,11 +66,11 @@ TEST_SUITE("run_output") {
   TEST_CASE("console, plain mode: one timestamped line per event, no step output") {
     std::ostringstream out;
     ConsoleSink c(out, plain());
-    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 2, {"backup-db", "pip-indico"}, {}}));
-    c.on_event(ev(StepStarted{"backup-db", 1, false, "shell"}));
+    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 2, {"backup-db", "pip-indico"}, {}, "", {}, std::nullopt}));
+    c.on_event(ev(StepStarted{"backup-db", 1, false, "shell", ""}));
     c.on_event(ev(StepOutput{"backup-db", OutputStream::Stdout, "dumping"}));
     c.on_event(ev(StepFinished{"backup-db", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)}));
-    c.on_event(ev(StepStarted{"pip-indico", 2, false, "shell"}));
+    c.on_event(ev(StepStarted{"pip-indico", 2, false, "shell", ""}));
     c.on_event(ev(StepSkipped{"reload-uwsgi", SkipKind::NotApplicable,
                               "condition false (steps.w.fired == 0)", ""}));
     c.on_event(ev(StepRetrying{"pip-indico", 3, Millis(4000), "exit code 1", false}));
@@ -95,8 +95,8 @@ TEST_SUITE("run_output") {
     ConsoleOptions o = plain();
     o.tail_lines = 2;
     ConsoleSink c(out, o);
-    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}}));
-    c.on_event(ev(StepStarted{"a", 1, false, "shell"}));
+    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}, "", {}, std::nullopt}));
+    c.on_event(ev(StepStarted{"a", 1, false, "shell", ""}));
     for (const char* l : {"one", "two", "\x1b[31mERROR\x1b[0m: three"})
       c.on_event(ev(StepOutput{"a", OutputStream::Stderr, l}));
     c.on_event(ev(StepFinished{"a", StepStatus::Failed, 1, 2, "exit code 2", {}, Millis(10)}));
@@ -131,8 +131,8 @@ TEST_SUITE("run_output") {
     o.color = true;
     o.width = [] { return 40; };
     ConsoleSink c(out, o);
-    c.on_event(ev(StepStarted{"db-upgrade", 1, false, "shell"}));
-    c.on_event(ev(StepStarted{"watchdog", 1, true, "shell"}));
+    c.on_event(ev(StepStarted{"db-upgrade", 1, false, "shell", ""}));
+    c.on_event(ev(StepStarted{"watchdog", 1, true, "shell", ""}));
     std::string first = out.str();
     CHECK(first.find("db-upgrade") != std::string::npos);
     CHECK(first.find("(watching)") != std::string::npos);
@@ -163,8 +163,8 @@ TEST_SUITE("run_output") {
     ConsoleOptions o;
     o.live = true;
     ConsoleSink c(out, o);
-    c.on_event(ev(StepStarted{"long", 1, false, "shell"}));
-    c.on_event(ev(StepStarted{"go-ahead", 1, false, "confirm"}));
+    c.on_event(ev(StepStarted{"long", 1, false, "shell", ""}));
+    c.on_event(ev(StepStarted{"go-ahead", 1, false, "confirm", ""}));
     out.str("");
     c.on_tick(kT0, Millis(1000));
     c.on_event(ev(StepOutput{"long", OutputStream::Stdout, "working"}, 2000));
@@ -219,7 +219,7 @@ TEST_SUITE("run_output") {
   TEST_CASE("events JSON: the sink writes one line per event") {
     std::ostringstream out;
     JsonLinesSink sink(out);
-    sink.on_event(ev(StepStarted{"a", 1, false, "shell"}));
+    sink.on_event(ev(StepStarted{"a", 1, false, "shell", ""}));
     sink.on_event(ev(StepWarning{"a", "hm"}));
     std::string s = out.str();
     CHECK(std::count(s.begin(), s.end(), '\n') == 2);
@@ -257,11 +257,11 @@ TEST_SUITE("run_output") {
     TempDir t;
     {
       StepLogSink logs(t.dir);
-      logs.on_event(ev(StepStarted{"a", 1, false, "shell"}));
+      logs.on_event(ev(StepStarted{"a", 1, false, "shell", ""}));
       logs.on_event(ev(StepOutput{"a", OutputStream::Stdout, "out 1"}));
       logs.on_event(ev(StepOutput{"a", OutputStream::Stderr, "err 1"}));
       logs.on_event(ev(StepRetrying{"a", 2, Millis(1000), "exit code 1", false}));
-      logs.on_event(ev(StepStarted{"a", 2, false, "shell"}));
+      logs.on_event(ev(StepStarted{"a", 2, false, "shell", ""}));
       logs.on_event(ev(StepOutput{"a", OutputStream::Info, "note"}));
       logs.flush();
       CHECK(read_file(t.dir + "/a.log").find("# note\n") != std::string::npos);  // flushed

@@ -1,0 +1,125 @@
+#include "journal_replay.h"
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "events_json.h"
+
+namespace ordo {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string str(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<RunOutcome> outcome_of(const std::string& s) {
+  if (s == "succeeded") return RunOutcome::Succeeded;
+  if (s == "refused") return RunOutcome::Refused;
+  if (s == "interrupted") return RunOutcome::Interrupted;
+  return RunOutcome::Failed;
+}
+
+// The records only the journal needs (the rest is RunRecord's).
+void fold_extra(JournalReplay& r, const Json& j) {
+  const std::string t = str(j, "t");
+  if (t == "step_started") {
+    const std::string step = str(j, "step");
+    r.fingerprints[step] = str(j, "fingerprint");
+    r.skipped_by_choice.erase(step);
+  } else if (t == "run_started" || t == "run_resumed") {
+    if (t == "run_resumed") ++r.resumes;
+    r.finished = false;
+    r.outcome.reset();
+    r.digest = str(j, "digest");
+    r.files.clear();
+    if (auto it = j.find("files"); it != j.end() && it->is_array())
+      for (const Json& f : *it)
+        if (f.is_object()) r.files.push_back({str(f, "path"), str(f, "sha256")});
+    if (auto it = j.find("skipped"); it != j.end() && it->is_array())
+      for (const Json& s : *it)
+        if (s.is_string()) r.skipped_by_choice.insert(s.get<std::string>());
+  } else if (t == "run_finished") {
+    r.finished = true;
+    r.outcome = outcome_of(str(j, "outcome"));
+  } else if (t == "run_abandoned") {
+    r.abandoned = true;
+    r.abandoned_by = str(j, "by");
+  }
+}
+
+// Only these record types carry what fold_extra() reads; other lines are not parsed twice.
+bool wanted(std::string_view line) {
+  for (const char* t : {"\"t\":\"step_started\"", "\"t\":\"run_started\"", "\"t\":\"run_resumed\"",
+                        "\"t\":\"run_finished\"", "\"t\":\"run_abandoned\""})
+    if (line.find(t) != std::string_view::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+Result<JournalReplay> read_journal(const std::string& journal_path) {
+  std::ifstream in(journal_path, std::ios::binary);
+  if (!in) return make_error("cannot read " + journal_path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  JournalReplay r;
+  TRY_ASSIGN(r.record, parse_run_record(text, journal_path));
+  r.path = journal_path;
+  r.run_dir = std::filesystem::path(journal_path).parent_path().string();
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    if (!wanted(line)) continue;
+    Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object()) fold_extra(r, j);  // a torn last line was already dropped as RunRecord's
+  }
+  return r;
+}
+
+Result<std::optional<JournalReplay>> read_last_run(const std::string& state_dir,
+                                                   const std::string& plan) {
+  std::vector<std::string> runs = list_runs(state_dir, plan);
+  std::error_code ec;
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    std::string j = journal_path(run_dir_of(state_dir, plan, *it));
+    if (!std::filesystem::is_regular_file(j, ec)) continue;
+    TRY_ASSIGN(JournalReplay r, read_journal(j));
+    return std::optional<JournalReplay>(std::move(r));
+  }
+  return std::optional<JournalReplay>();
+}
+
+std::string run_abandoned_json(const JournalReplay& old, const std::string& new_run_id) {
+  Json j;
+  j["v"] = kEventsFormatVersion;
+  j["t"] = "run_abandoned";
+  j["ts"] = format_utc_ms(std::chrono::system_clock::now());
+  j["mono_ms"] = old.record.last_mono.count();
+  j["by"] = new_run_id;
+  j["reason"] = "ordo run --fresh";
+  return j.dump();
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_utc_ms(const std::string& ts) {
+  std::tm tm{};
+  const char* rest = strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!rest) return std::nullopt;
+  int ms = 0;
+  if (*rest == '.') {
+    ++rest;
+    for (int i = 0; i < 3 && *rest >= '0' && *rest <= '9'; ++i, ++rest) ms = ms * 10 + (*rest - '0');
+  }
+  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  return t + std::chrono::milliseconds(ms);
+}
+
+}  // namespace ordo

@@ -1,0 +1,171 @@
+// The plan loader's [steps.ID] tables: the step id, the common step keys (typed into StepDecl
+// fields; the nested retries/env/outputs tables are in load_step_tables.cpp) and the executor
+// parameters, kept as raw Values for validate(). Part of the loader (plan_loader_internal.h).
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "plan_loader_internal.h"
+
+namespace ordo::loader {
+
+// The common step keys (plan.cpp common_step_keys()), parsed into StepDecl fields.
+// clang-format off
+enum class CommonKey {
+  Kind, Description, Requires, After, OnFailure, Always, Watches, TriggeredBy, When, Timeout,
+  KillGrace, Retries, User, Env, Venv, Cwd, Outputs, Idempotent, Tags, Handles
+};
+// clang-format on
+
+namespace {
+
+std::optional<CommonKey> common_key(std::string_view k) {
+  static const std::unordered_map<std::string_view, CommonKey> keys = {
+      {"kind", CommonKey::Kind},
+      {"description", CommonKey::Description},
+      {"requires", CommonKey::Requires},
+      {"after", CommonKey::After},
+      {"on_failure", CommonKey::OnFailure},
+      {"always", CommonKey::Always},
+      {"watches", CommonKey::Watches},
+      {"triggered_by", CommonKey::TriggeredBy},
+      {"when", CommonKey::When},
+      {"timeout", CommonKey::Timeout},
+      {"kill_grace", CommonKey::KillGrace},
+      {"retries", CommonKey::Retries},
+      {"user", CommonKey::User},
+      {"env", CommonKey::Env},
+      {"venv", CommonKey::Venv},
+      {"cwd", CommonKey::Cwd},
+      {"outputs", CommonKey::Outputs},
+      {"idempotent", CommonKey::Idempotent},
+      {"tags", CommonKey::Tags},
+      {"handles", CommonKey::Handles},
+  };
+  auto it = keys.find(k);
+  if (it == keys.end()) return std::nullopt;
+  return it->second;
+}
+
+bool valid_step_id(std::string_view id) {
+  if (id.empty()) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Loader::load_steps(const toml::table& t, Source& src) {
+  auto members = ordered(t);
+  plan_.steps.reserve(plan_.steps.size() + members.size());
+  for (auto [k, v] : members) load_step(*k, *v, src);
+}
+
+void Loader::load_step(const toml::key& k, const toml::node& v, Source& src) {
+  StepDecl step;
+  step.id = std::string(k.str());
+  SourceLoc key_loc = src.key_loc(k);
+  if (!valid_step_id(step.id))
+    error(key_loc, "step id '" + step.id + "' must match [a-z0-9][a-z0-9-]*");
+  const toml::table* t = v.as_table();
+  if (!t) {
+    error(src.node_loc(v),
+          "step '" + step.id + "' must be a table ([steps." + step.id + "]), not " + a_type(v));
+    return;
+  }
+  step.loc = t->is_inline() ? key_loc : src.at(t->source().begin);
+  bool has_kind = false;
+  for (auto [pk, pv] : ordered(*t)) {
+    std::string key(pk->str());
+    auto which = common_key(key);
+    if (!which) {
+      Value param = to_value(*pv, src);
+      param.key_loc = src.key_loc(*pk);
+      step.params.emplace_back(std::move(key), std::move(param));
+      continue;
+    }
+    if (*which == CommonKey::Kind) has_kind = true;
+    load_common_key(step, *which, key, *pv, src);
+  }
+  if (!has_kind) error(step.loc, "step '" + step.id + "' has no 'kind'");
+  plan_.steps.push_back(std::move(step));
+}
+
+void Loader::load_common_key(StepDecl& s, CommonKey which, const std::string& key,
+                             const toml::node& v, Source& src) {
+  switch (which) {
+    case CommonKey::Kind:
+      if (auto t = string_of(v, key, src, diags_)) {
+        s.kind = *t;
+        s.kind_loc = src.value_loc(v);
+      }
+      break;
+    case CommonKey::Description:
+      if (auto t = string_of(v, key, src, diags_)) s.description = *t;
+      break;
+    case CommonKey::Requires:
+      s.requires_ = refs_of(v, key, false, src, diags_);
+      break;
+    case CommonKey::After:
+      s.after = refs_of(v, key, false, src, diags_);
+      break;
+    case CommonKey::OnFailure:
+      s.on_failure = refs_of(v, key, false, src, diags_);
+      break;
+    case CommonKey::Watches:
+      s.watches = refs_of(v, key, true, src, diags_);
+      break;
+    case CommonKey::TriggeredBy:
+      s.triggered_by = refs_of(v, key, true, src, diags_);
+      break;
+    case CommonKey::Always:
+      if (auto b = bool_of(v, key, src, diags_)) s.always = *b;
+      break;
+    case CommonKey::Idempotent:
+      if (auto b = bool_of(v, key, src, diags_)) s.idempotent = *b;
+      break;
+    case CommonKey::Handles:
+      if (auto b = bool_of(v, key, src, diags_)) s.handles = *b;
+      break;
+    case CommonKey::When:
+      if (const auto* str = v.as_string())
+        s.when = LocatedText{str->get(), src.value_loc(v)};
+      else
+        error(src.node_loc(v), "'when' must be a string (an expression), not " + a_type(v));
+      break;
+    case CommonKey::Timeout:
+      if (auto d = duration_of(v, key, src, diags_)) s.timeout = *d;
+      break;
+    case CommonKey::KillGrace:
+      if (auto d = duration_of(v, key, src, diags_)) s.kill_grace = *d;
+      break;
+    case CommonKey::Retries:
+      load_retries(s.retries, v, src);
+      break;
+    case CommonKey::User:
+      if (auto t = text_of(v, key, src, diags_)) s.user = *t;
+      break;
+    case CommonKey::Venv:
+      if (auto t = text_of(v, key, src, diags_)) s.venv = *t;
+      break;
+    case CommonKey::Cwd:
+      if (auto t = text_of(v, key, src, diags_)) s.cwd = *t;
+      break;
+    case CommonKey::Env:
+      load_env(s.env, v, src);
+      break;
+    case CommonKey::Outputs:
+      load_outputs(s.outputs, v, src);
+      break;
+    case CommonKey::Tags:
+      s.tags = strings_of(v, key, src, diags_);
+      break;
+  }
+}
+
+}  // namespace ordo::loader
