@@ -1,4 +1,5 @@
-// The plan loader: TOML text or file -> Plan, following includes. The only user of toml++.
+// The plan loader: TOML text or file -> Plan, following includes. Its files (plan_loader.cpp,
+// load_*.cpp, toml_convert.*) are the only users of toml++.
 //
 // Reports into Diagnostics and keeps going: TOML syntax errors (with the parser's position),
 // unknown keys in [plan] and [vars.X] (with a suggestion), wrong types of common step keys,
