@@ -65,9 +65,12 @@ std::string toml_value(const Value& v) {
 }
 
 Status write_run_vars(const std::string& path, const std::string& header, const Plan& plan,
-                      const VarValues& vars, const std::string& salt) {
+                      const VarValues& vars, const std::string& salt,
+                      const FactOverrides& facts) {
   std::string text = "# " + header + "\n";
   text += toml_string(kSaltKey) + " = " + toml_string(salt) + "\n";
+  for (const auto& [name, value] : facts)
+    text += toml_string(kFactPrefix + name) + " = " + toml_string(value) + "\n";
   for (const VarDecl& d : plan.vars) {
     auto it = vars.find(d.name);
     if (it == vars.end()) continue;
@@ -90,6 +93,11 @@ StoredVars read_run_vars(const std::string& path, Diagnostics& diags) {
   for (VarOverride& o : load_vars_file(path, diags)) {
     if (o.name == kSaltKey) {
       if (o.value && o.value->is_string()) out.salt = o.value->as_string();
+      continue;
+    }
+    if (o.name.rfind(kFactPrefix, 0) == 0) {
+      if (o.value && o.value->is_string())
+        out.facts.emplace_back(o.name.substr(std::string(kFactPrefix).size()), o.value->as_string());
       continue;
     }
     out.overrides.push_back(std::move(o));

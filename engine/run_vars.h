@@ -5,10 +5,12 @@
 //
 //   # ordo: variables of run 20261126T010203Z-1a2b of plan indico-3x (secrets included)
 //   "ordo:fingerprint-salt" = "3f0c..."
+//   "ordo:fact:os_family" = "rhel"          # a --fact given to the run
 //   db_password = "s3cret"
 //   plugins = ["a", "b"]
 //
-// The salt's key cannot be a variable name, so the file stays a valid --vars file.
+// The "ordo:" keys cannot be variable names, so the file stays a valid --vars file once they
+// are taken out (read_run_vars does).
 // Pure functions over the file system; thread-safe.
 #pragma once
 
@@ -23,14 +25,19 @@
 namespace ordo {
 
 inline constexpr const char* kSaltKey = "ordo:fingerprint-salt";
+inline constexpr const char* kFactPrefix = "ordo:fact:";
 
-// Writes the file (0600, synced), in the plan's declaration order.
+using FactOverrides = std::vector<std::pair<std::string, std::string>>;
+
+// Writes the file (0600, synced), variables in the plan's declaration order.
 Status write_run_vars(const std::string& path, const std::string& header, const Plan& plan,
-                      const VarValues& vars, const std::string& salt);
+                      const VarValues& vars, const std::string& salt,
+                      const FactOverrides& facts = {});
 
 struct StoredVars {
   std::vector<VarOverride> overrides;  // every stored variable, as a --vars file gives them
   std::string salt;
+  FactOverrides facts;  // the --fact overrides of the run
 };
 // Reads the file back. Syntax errors go to diags.
 StoredVars read_run_vars(const std::string& path, Diagnostics& diags);

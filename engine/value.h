@@ -1,9 +1,9 @@
 // Value: a toml-free tree of plan values (bool, int, double, string, list, table), each node
 // carrying the source position it came from.
 //
-// The loader converts toml++ nodes into Values so nothing but the loader files (plan_loader.cpp and its parts) include toml++.
-// Tables keep declaration order (a vector of pairs), which keeps output deterministic.
-// Plain value type; not thread-safe beyond const access.
+// The loader converts toml++ nodes into Values so nothing but the loader files (plan_loader.cpp and
+// its parts) include toml++. Tables keep declaration order (a vector of pairs), which keeps output
+// deterministic. Plain value type; not thread-safe beyond const access.
 #pragma once
 
 #include <cstdint>

@@ -96,7 +96,49 @@ int ordo_main(int argc, char** argv) {
       ->type_name("FILE");
   run->add_flag("--no-report", run_opts.no_report,
                 "do not write report.html into the run's directory at the end");
+  run->add_flag("--fresh", run_opts.fresh,
+                "start a new run even though the plan has an unfinished one (marks that one "
+                "abandoned in its journal)");
   add_common(run, run_opts.common);
+
+  ResumeOptions resume_opts;
+  auto* resume = app.add_subcommand(
+      "resume", "continue the plan's last unfinished (or failed) run from its journal, with the "
+                "same variables: steps that succeeded and did not change are kept");
+  resume->add_option("PLAN", resume_opts.run.plan, "plan file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  resume->add_option("-j,--jobs", resume_opts.run.jobs, "steps running at once")
+      ->check(CLI::Range(1, 4096));
+  resume->add_flag("--yes,-y", resume_opts.run.yes, "answer yes to every `confirm` gate");
+  resume->add_option("--events", resume_opts.run.events,
+                     "write the resumed part's events as JSON lines to FILE")
+      ->type_name("FILE");
+  resume->add_flag("--no-report", resume_opts.run.no_report,
+                   "do not write report.html into the run's directory at the end");
+  auto* rerun_flag =
+      resume->add_flag("--rerun-interrupted", resume_opts.rerun_interrupted,
+                       "run again the interrupted steps that are not idempotent (no question)");
+  resume
+      ->add_flag("--skip-interrupted", resume_opts.skip_interrupted,
+                 "do not run again the interrupted steps that are not idempotent")
+      ->excludes(rerun_flag);
+  add_common(resume, resume_opts.run.common);
+
+  StatusOptions status_opts;
+  auto* status = app.add_subcommand(
+      "status", "a run's state per step from its journal: outcome, attempts, times, logs");
+  status->add_option("PLAN", status_opts.plan, "plan file, or plan name")->required();
+  status->add_option("RUN", status_opts.run, "run id (default: the last run of the plan)");
+  status->add_flag("--json", status_opts.json, "print it as JSON");
+  add_common(status, status_opts.common, false);
+
+  UnlockOptions unlock_opts;
+  auto* unlock = app.add_subcommand(
+      "unlock", "remove the plan's run lock left by a run that died (not a live run's)");
+  unlock->add_option("PLAN", unlock_opts.plan, "plan file, or plan name")->required();
+  unlock->add_flag("--force", unlock_opts.force, "remove it even if a live process holds it");
+  add_common(unlock, unlock_opts.common, false);
 
   auto* schema = app.add_subcommand(
       "schema", "print the JSON Schema of plan files, generated from the executor tables");
@@ -120,6 +162,9 @@ int ordo_main(int argc, char** argv) {
   }
   if (*report) return cmd_report(report_opts);
   if (*run) return cmd_run(run_opts);
+  if (*resume) return cmd_resume(resume_opts);
+  if (*status) return cmd_status(status_opts);
+  if (*unlock) return cmd_unlock(unlock_opts);
   if (*schema) return cmd_schema();
   if (*kinds) return cmd_kinds();
   if (*explain) return cmd_explain(explain_kind);

@@ -1,185 +1,60 @@
-// `ordo run PLAN`: load and validate, make the run's directory, then run the scheduler with the
-// real clock and one thread per running step. Events go to the console, the per-step log files,
-// ordo.log (spdlog) and, with --events, a JSON-lines file. SIGINT/SIGTERM reach the scheduler
-// through a self-pipe read by a small thread: the first interrupt stops running steps and runs
-// the cleanup (`always`) steps, the second skips the cleanup, a third exits at once.
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <cstdio>
-#include <fstream>
+// `ordo run PLAN`: load and validate, take the plan's run lock, refuse while an unfinished run
+// of the plan exists (unless --fresh, which marks it abandoned), make the run's directory (its
+// vars file and journal), then run the scheduler with the real clock and one thread per running
+// step (run_session.h). SIGINT/SIGTERM reach the scheduler through a self-pipe read by a small
+// thread: the first interrupt stops running steps and runs the cleanup (`always`) steps, the
+// second skips the cleanup, a third exits at once.
 #include <iostream>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "builtin.h"
 #include "commands.h"
-#include "console.h"
-#include "events_json.h"
+#include "fingerprint.h"
+#include "journal_replay.h"
 #include "loading.h"
-#include "render/report.h"
 #include "run_record.h"
-#include "scheduler.h"
-#include "state_dir.h"
-#include "step_logs.h"
+#include "run_session.h"
+#include "run_vars.h"
 
 namespace ordo::cli {
 namespace {
 
-// spdlog's file sink leaks its descriptor into child processes; this one opens with O_CLOEXEC.
-class CloexecFileSink final : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  explicit CloexecFileSink(std::FILE* f) : f_(f) {}
-  ~CloexecFileSink() override { std::fclose(f_); }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t buf;
-    formatter_->format(msg, buf);
-    std::fwrite(buf.data(), 1, buf.size(), f_);
-  }
-  void flush_() override { std::fflush(f_); }
-
- private:
-  std::FILE* f_;
-};
-
-// Engine diagnostics for ordo.log: every step transition, without the step output.
-class LogSink final : public EventSink {
- public:
-  explicit LogSink(spdlog::logger& log) : log_(log) {}
-  void on_event(const Event& e) override {
-    std::visit(
-        [&](const auto& b) {
-          using T = std::decay_t<decltype(b)>;
-          if constexpr (std::is_same_v<T, RunStarted>) {
-            log_.info("run {} of plan {} ({}) on {}: {} steps, -j {}", b.run_id, b.plan, b.path,
-                      b.host, b.steps.size(), b.jobs);
-          } else if constexpr (std::is_same_v<T, StepStarted>) {
-            log_.info("{} {}: attempt {} started", b.watcher ? "watcher" : "step", b.step,
-                      b.attempt);
-          } else if constexpr (std::is_same_v<T, StepWarning>) {
-            log_.warn("{}: {}", b.step, b.message);
-          } else if constexpr (std::is_same_v<T, WatcherFired>) {
-            log_.info("{} fired ({}), triggers {}", b.step, b.count, b.triggers.size());
-          } else if constexpr (std::is_same_v<T, StepRetrying>) {
-            log_.warn("{}: {}; attempt {} in {}", b.step, b.message, b.attempt,
-                      format_duration(b.wait));
-          } else if constexpr (std::is_same_v<T, StepFinished>) {
-            log_.info("{}: {} (attempt {}, exit code {}, {}){}", b.step, step_status_name(b.status),
-                      b.attempt, b.exit_code, format_duration(b.duration),
-                      b.message.empty() ? "" : ": " + b.message);
-          } else if constexpr (std::is_same_v<T, StepSkipped>) {
-            log_.info("{}: skipped ({}): {}", b.step, skip_kind_name(b.kind), b.reason);
-          } else if constexpr (std::is_same_v<T, RunAborting>) {
-            log_.warn("aborting: {}", b.reason);
-          } else if constexpr (std::is_same_v<T, RunFinished>) {
-            log_.info("run {} after {}", run_outcome_name(b.outcome), format_duration(b.duration));
-          }
-        },
-        e.body);
-  }
-  void flush() override { log_.flush(); }
-
- private:
-  spdlog::logger& log_;
-};
-
-int g_sig_pipe[2] = {-1, -1};
-
-void on_signal(int sig) {
-  int saved = errno;
-  unsigned char c = static_cast<unsigned char>(sig);
-  [[maybe_unused]] ssize_t n = ::write(g_sig_pipe[1], &c, 1);
-  errno = saved;
-}
-
-// Installs SIGINT/SIGTERM handlers for its lifetime and forwards each signal to the scheduler.
-class SignalForwarder {
- public:
-  explicit SignalForwarder(Scheduler& sched) {
-    if (::pipe2(g_sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(quit_, O_CLOEXEC) != 0) {
-      std::cerr << "ordo: warning: cannot set up signal handling; Ctrl-C kills ordo\n";
-      return;
+// Refuses (exit 3) while the plan's last run is unfinished; with --fresh marks it abandoned.
+std::optional<int> check_unfinished(const RunOptions& opts, const std::string& state,
+                                    const std::string& plan, const std::string& new_run_id) {
+  Result<std::optional<JournalReplay>> last = read_last_run(state, plan);
+  if (!last.ok()) {
+    if (opts.fresh) {
+      std::cerr << "ordo: warning: the last run's journal cannot be read ("
+                << last.error().str() << "); starting a new run\n";
+      return std::nullopt;
     }
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &sa, &old_int_);
-    ::sigaction(SIGTERM, &sa, &old_term_);
-    installed_ = true;
-    thread_ = std::thread([this, &sched] { loop(sched); });
+    std::cerr << "ordo: the journal of the last run of plan " << plan
+              << " cannot be read: " << last.error().str()
+              << "\n  start a new run with: ordo run --fresh " << opts.plan << "\n";
+    return kExitRefused;
   }
-  SignalForwarder(const SignalForwarder&) = delete;
-  SignalForwarder& operator=(const SignalForwarder&) = delete;
-  ~SignalForwarder() {
-    if (!installed_) return;
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-    char c = 'q';
-    [[maybe_unused]] ssize_t n = ::write(quit_[1], &c, 1);
-    thread_.join();
-    for (int fd : {g_sig_pipe[0], g_sig_pipe[1], quit_[0], quit_[1]}) ::close(fd);
-    g_sig_pipe[0] = g_sig_pipe[1] = -1;
+  if (!*last || !(*last)->unfinished()) return std::nullopt;
+  const JournalReplay& old = **last;
+  if (!opts.fresh) {
+    int settled = 0;
+    for (const StepRecord& st : old.record.steps)
+      if (st.state != StepState::NotRun && st.state != StepState::Running) ++settled;
+    std::cerr << "ordo: plan " << plan << " has an unfinished run: " << old.record.run_id
+              << " (started " << old.record.started_at << ", " << settled << " of "
+              << old.record.steps.size() << " steps settled, last record " << old.record.last_at
+              << ")\n"
+              << "  continue it:   ordo resume " << opts.plan << "\n"
+              << "  or start over: ordo run --fresh " << opts.plan
+              << "   (marks that run abandoned)\n";
+    return kExitRefused;
   }
-
- private:
-  void loop(Scheduler& sched) {
-    int count = 0;
-    for (;;) {
-      pollfd fds[2] = {{g_sig_pipe[0], POLLIN, 0}, {quit_[0], POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) {
-        if (errno == EINTR) continue;
-        return;
-      }
-      if (fds[1].revents) return;
-      unsigned char c;
-      while (::read(g_sig_pipe[0], &c, 1) == 1) {
-        if (++count >= 3) {
-          const char msg[] = "\nordo: third interrupt: exiting now, steps may still be running\n";
-          [[maybe_unused]] ssize_t n = ::write(2, msg, sizeof msg - 1);
-          ::_exit(kExitInterrupted);
-        }
-        sched.interrupt();
-      }
-    }
+  if (Status st = append_journal_record(old.path, run_abandoned_json(old, new_run_id)); !st.ok()) {
+    std::cerr << "ordo: " << st.error().str() << "\n";
+    return kExitInvalid;
   }
-
-  int quit_[2] = {-1, -1};
-  bool installed_ = false;
-  struct sigaction old_int_ {
-  }, old_term_{};
-  std::thread thread_;
-};
-
-int terminal_width() {
-  winsize ws{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  return 80;
-}
-
-std::shared_ptr<spdlog::logger> make_logger(const std::string& path) {
-  std::FILE* f = nullptr;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd >= 0) f = ::fdopen(fd, "a");
-  if (!f) {
-    if (fd >= 0) ::close(fd);
-    return nullptr;
-  }
-  auto logger = std::make_shared<spdlog::logger>("ordo", std::make_shared<CloexecFileSink>(f));
-  logger->set_level(spdlog::level::debug);
-  logger->flush_on(spdlog::level::warn);
-  return logger;
+  std::cerr << "ordo: run " << old.record.run_id << " marked abandoned (--fresh)\n";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -194,100 +69,47 @@ int cmd_run(const RunOptions& opts) {
   }
   if (!diags.empty()) print_diagnostics(diags);  // warnings
 
-  const std::string state =
-      opts.common.state_dir.empty() ? default_state_dir() : opts.common.state_dir;
+  const std::string state = state_dir_of(opts.common);
+  const std::string& name = loaded->plan.name;
+  RunLock lock;
+  if (auto rc = take_run_lock(lock, state, name)) return *rc;
+
   const std::string run_id = new_run_id();
-  Result<RunPaths> paths = create_run_dirs(state, loaded->plan.name, run_id);
+  if (auto rc = check_unfinished(opts, state, name, run_id)) return *rc;
+
+  Result<RunPaths> paths = create_run_dirs(state, name, run_id);
   if (!paths.ok()) {
     std::cerr << "ordo: " << paths.error().str() << "\n";
     return kExitInvalid;
   }
-
-  std::ofstream events_file;
-  std::optional<JsonLinesSink> json;
-  if (!opts.events.empty()) {
-    Status created = create_private_file(opts.events);
-    if (created.ok()) events_file.open(opts.events, std::ios::out | std::ios::trunc);
-    if (!created.ok() || !events_file) {
-      std::cerr << "ordo: cannot write the events file " << opts.events << "\n";
-      return kExitInvalid;
-    }
-    json.emplace(events_file);
-  }
-
-  std::shared_ptr<spdlog::logger> logger = make_logger(paths->log_file);
-  if (!logger) {
-    std::cerr << "ordo: cannot write " << paths->log_file << "\n";
+  Result<std::vector<FileDigest>> files = digest_files(loaded->plan.files);
+  if (!files.ok()) {
+    std::cerr << "ordo: " << files.error().str() << "\n";
     return kExitInvalid;
   }
-  std::shared_ptr<spdlog::logger> previous_default = spdlog::default_logger();
-  spdlog::set_default_logger(logger);  // executors' diagnostics go to ordo.log too
-
-  const bool color = use_color(STDOUT_FILENO, opts.common);
-  ConsoleOptions copt;
-  copt.live = color;
-  copt.color = color;
-  copt.width = terminal_width;
-  copt.logs_dir = paths->run_dir;
-  ConsoleSink console(std::cout, copt);
-  StepLogSink step_logs(paths->steps_dir);
-  LogSink log_sink(*logger);
-  FanOut sinks;
-  sinks.add(step_logs);
-  if (json) sinks.add(*json);
-  sinks.add(log_sink);
-  sinks.add(console);
-
-  SchedulerOptions sopt;
-  sopt.jobs = opts.jobs > 0 ? opts.jobs
-                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  sopt.run_id = run_id;
-  sopt.assume_yes = opts.yes;
-  sopt.interactive = ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
-  if (copt.live) sopt.tick_interval = Millis(200);
-
-  SystemRunClock clock;
-  ThreadDispatcher dispatcher;
-  RunSummary summary;
-  {
-    LoadedPlan& lp = *loaded;
-    Scheduler scheduler(RunInputs{lp.plan, lp.graph, registry, lp.vars, lp.facts}, clock,
-                        dispatcher, sinks, sopt);
-    SignalForwarder signals(scheduler);
-    summary = scheduler.run();
+  const std::string salt = new_fingerprint_salt();
+  FactOverrides facts;
+  for (const std::string& f : opts.common.facts)
+    if (size_t eq = f.find('='); eq != std::string::npos && eq > 0)
+      facts.emplace_back(f.substr(0, eq), f.substr(eq + 1));
+  Status vars = write_run_vars(paths->run_dir + "/vars.toml",
+                               "ordo: variables of run " + run_id + " of plan " + name +
+                                   " (secrets included; ordo resume uses them)",
+                               loaded->plan, loaded->vars, salt, facts);
+  if (!vars.ok()) {
+    std::cerr << "ordo: " << vars.error().str() << "\n";
+    return kExitInvalid;
   }
-  logger->flush();
-  spdlog::set_default_logger(previous_default);
-
-  // The run report, <run dir>/report.html: from the journal, or from the --events file while
-  // runs do not write a journal yet. A run without either gets no report.
-  if (!opts.no_report) {
-    if (events_file.is_open()) events_file.flush();
-    std::string record = journal_path(paths->run_dir);
-    if (::access(record.c_str(), R_OK) != 0) record = opts.events;
-    if (!record.empty()) {
-      std::string report = paths->run_dir + "/report.html";
-      Status written = write_report(loaded->plan, loaded->graph,
-                                    ReportFiles{record, paths->run_dir, state, report}, &registry,
-                                    secret_var_values(loaded->plan, loaded->vars));
-      if (written.ok())
-        std::cout << "Report: " << report << "\n";
-      else
-        std::cerr << "ordo: warning: no report: " << written.error().str() << "\n";
-    }
+  Result<std::unique_ptr<JournalSink>> journal = JournalSink::create(journal_path(paths->run_dir));
+  if (!journal.ok()) {
+    std::cerr << "ordo: " << journal.error().str() << "\n";
+    return kExitInvalid;
   }
+  if (Status st = lock.describe(run_id); !st.ok())
+    std::cerr << "ordo: warning: " << st.error().str() << "\n";
 
-  switch (summary.outcome) {
-    case RunOutcome::Succeeded:
-      return kExitOk;
-    case RunOutcome::Failed:
-      return kExitFailed;
-    case RunOutcome::Refused:
-      return kExitRefused;
-    case RunOutcome::Interrupted:
-      return kExitInterrupted;
-  }
-  return kExitFailed;
+  Session session{*loaded, registry, state, run_id, *paths, **journal, salt, *files, nullptr};
+  return execute_run(session, opts);
 }
 
 }  // namespace ordo::cli

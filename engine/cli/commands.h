@@ -55,8 +55,34 @@ struct RunOptions {
   bool yes = false;     // --yes: answer yes to `confirm` gates
   std::string events;   // --events FILE: the JSON-lines event stream (events-format.md)
   bool no_report = false;  // --no-report: do not write <run dir>/report.html at the end
+  bool fresh = false;      // --fresh: abandon the plan's unfinished run and start a new one
   CommonOptions common;
 };
 int cmd_run(const RunOptions& opts);
+
+// `ordo resume PLAN`: the run flags, and what to do with interrupted non-idempotent steps.
+struct ResumeOptions {
+  RunOptions run;                  // -j, --yes, --events, --no-report, --state-dir, --set...
+  bool rerun_interrupted = false;  // --rerun-interrupted
+  bool skip_interrupted = false;   // --skip-interrupted
+};
+int cmd_resume(const ResumeOptions& opts);
+
+// `ordo status PLAN [RUN-ID]`: a run's steps from its journal.
+struct StatusOptions {
+  std::string plan;  // plan file or plan name
+  std::string run;   // run id ("": the last run)
+  bool json = false;
+  CommonOptions common;
+};
+int cmd_status(const StatusOptions& opts);
+
+// `ordo unlock PLAN`: remove a lock left by a dead run (--force: even a live one's).
+struct UnlockOptions {
+  std::string plan;  // plan file or plan name
+  bool force = false;
+  CommonOptions common;
+};
+int cmd_unlock(const UnlockOptions& opts);
 
 }  // namespace ordo::cli
