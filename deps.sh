@@ -34,7 +34,8 @@ ordo_build() {
   local dir=${1:-build}
   shift || true
   if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" --buildtype=debug "$@" >/dev/null
+    local log
+    log=$(meson setup "$dir" --buildtype=debug "$@" 2>&1) || { printf '%s\n' "$log" >&2; return 1; }
   fi
   ninja -C "$dir" >/dev/null || ninja -C "$dir"
 }

@@ -154,9 +154,13 @@ void ConsoleSink::on_event(const Event& e) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, RunStarted>) {
           order_ = b.steps;
-          line(e, live ? "▶" : "run", kBold,
-               fmt::format("{} ({} steps, -j {}{})", b.plan, b.steps.size(), b.jobs,
-                           b.run_id.empty() ? "" : ", run " + b.run_id));
+          std::string resumed;
+          if (b.resume)
+            resumed = fmt::format("; resumed: {} kept, {} to run again", b.resume->kept.size(),
+                                  b.resume->rerun.size());
+          line(e, live ? "▶" : (b.resume ? "resume" : "run"), kBold,
+               fmt::format("{} ({} steps, -j {}{}{})", b.plan, b.steps.size(), b.jobs,
+                           b.run_id.empty() ? "" : ", run " + b.run_id, resumed));
         } else if constexpr (std::is_same_v<T, StepStarted>) {
           StepView& v = steps_[b.step];
           v.started = e.mono;

@@ -60,30 +60,30 @@ struct FileDigest {
 // What `ordo resume` decided when it continued a run (journal.md): a RunStarted with this set
 // is written as a `run_resumed` record.
 struct ResumeInfo {
-  int resumes = 1;                 // 1 for the first resume of the run, 2 for the next, ...
-  bool plan_changed = false;       // the plan's digest differs from the run's
-  std::vector<std::string> kept;   // succeeded earlier, unchanged: not run again
+  int resumes = 1;                // 1 for the first resume of the run, 2 for the next, ...
+  bool plan_changed = false;      // the plan's digest differs from the run's
+  std::vector<std::string> kept;  // succeeded earlier, unchanged: not run again
   std::vector<std::pair<std::string, std::string>> rerun;  // step, why it runs again
   std::vector<std::string> skipped;  // interrupted, not run again (--skip-interrupted)
 };
 
 struct RunStarted {
-  std::string run_id;              // "20261126T010203Z-1a2b"
-  std::string plan;                // plan name
-  std::string path;                // plan file as given
-  std::string host;                // facts.hostname
-  int jobs = 1;                    // -j
-  std::vector<std::string> steps;  // every step id, in declaration order
-  ValueTable vars;                 // resolved variables; secret ones are "***"
-  std::string digest;              // SHA-256 over `files` (empty: not known)
-  std::vector<FileDigest> files;   // the main plan file, then each include
+  std::string run_id;                // "20261126T010203Z-1a2b"
+  std::string plan;                  // plan name
+  std::string path;                  // plan file as given
+  std::string host;                  // facts.hostname
+  int jobs = 1;                      // -j
+  std::vector<std::string> steps;    // every step id, in declaration order
+  ValueTable vars;                   // resolved variables; secret ones are "***"
+  std::string digest;                // SHA-256 over `files` (empty: not known)
+  std::vector<FileDigest> files;     // the main plan file, then each include
   std::optional<ResumeInfo> resume;  // set: this starts a resumed part of an earlier run
 };
 struct StepStarted {
   std::string step;
-  int attempt = 1;       // 1-based, within this run of the step
-  bool watcher = false;  // a watcher (runs beside its watched steps, takes no -j slot)
-  std::string kind;      // the executor kind ("shell", "confirm", ...)
+  int attempt = 1;          // 1-based, within this run of the step
+  bool watcher = false;     // a watcher (runs beside its watched steps, takes no -j slot)
+  std::string kind;         // the executor kind ("shell", "confirm", ...)
   std::string fingerprint;  // SHA-256 of kind + resolved params (fingerprint.h); "" if unknown
 };
 struct StepOutput {

@@ -60,14 +60,16 @@ struct Fields {
     j["vars"] = to_json(b.vars);
     j["digest"] = b.digest;
     Json files = Json::array();
-    for (const FileDigest& f : b.files) files.push_back(Json{{"path", f.path}, {"sha256", f.sha256}});
+    for (const FileDigest& f : b.files)
+      files.push_back(Json{{"path", f.path}, {"sha256", f.sha256}});
     j["files"] = std::move(files);
     if (const auto& r = b.resume) {
       j["resumes"] = r->resumes;
       j["plan_changed"] = r->plan_changed;
       j["kept"] = r->kept;
       Json rerun = Json::array();
-      for (const auto& [step, why] : r->rerun) rerun.push_back(Json{{"step", step}, {"reason", why}});
+      for (const auto& [step, why] : r->rerun)
+        rerun.push_back(Json{{"step", step}, {"reason", why}});
       j["rerun"] = std::move(rerun);
       j["skipped"] = r->skipped;
     }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -88,7 +89,10 @@ void JournalSink::on_event(const Event& event) {
 
 void JournalSink::flush() {
   if (buf_.empty() || fd_ < 0) return;
+  auto t0 = std::chrono::steady_clock::now();
   Status st = write_all(fd_, buf_);
+  write_ms_ +=
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   buf_.clear();
   if (!st.ok()) {
     fail("write failed: " + st.error().message);
@@ -102,7 +106,10 @@ void JournalSink::sync() {
   if (!dirty_ || fd_ < 0) return;
   dirty_ = false;
   ++syncs_;
+  auto t0 = std::chrono::steady_clock::now();
   if (::fdatasync(fd_) != 0) fail(errno_text("fdatasync failed"));
+  sync_ms_ +=
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 Result<bool> repair_journal_tail(const std::string& path) {
@@ -117,7 +124,8 @@ Result<bool> repair_journal_tail(const std::string& path) {
   off_t end = st.st_size, keep = 0;
   char block[4096];
   for (off_t pos = end; pos > 0;) {
-    off_t from = pos > static_cast<off_t>(sizeof block) ? pos - static_cast<off_t>(sizeof block) : 0;
+    off_t from =
+        pos > static_cast<off_t>(sizeof block) ? pos - static_cast<off_t>(sizeof block) : 0;
     ssize_t n = ::pread(fd, block, static_cast<size_t>(pos - from), from);
     if (n <= 0) break;
     bool found = false;

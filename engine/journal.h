@@ -38,7 +38,9 @@ class JournalSink final : public EventSink {
   void flush() override;
   void sync() override;
 
-  int syncs() const { return syncs_; }            // fdatasync calls on the journal
+  int syncs() const { return syncs_; }              // fdatasync calls on the journal
+  double sync_ms() const { return sync_ms_; }       // time spent in them
+  double write_ms() const { return write_ms_; }     // time spent in write(2)
   int setup_syncs() const { return setup_syncs_; }  // fsyncs of directories at create()
   long records() const { return records_; }
   bool torn_tail_removed() const { return torn_removed_; }  // append(): a torn line was cut
@@ -51,9 +53,11 @@ class JournalSink final : public EventSink {
 
   int fd_ = -1;
   std::string path_;
-  std::string buf_;       // records not yet written
-  bool dirty_ = false;    // written since the last sync
+  std::string buf_;     // records not yet written
+  bool dirty_ = false;  // written since the last sync
   int syncs_ = 0;
+  double sync_ms_ = 0;
+  double write_ms_ = 0;
   int setup_syncs_ = 0;
   long records_ = 0;
   bool torn_removed_ = false;

@@ -61,14 +61,23 @@ bool wanted(std::string_view line) {
   return false;
 }
 
-}  // namespace
-
-Result<JournalReplay> read_journal(const std::string& journal_path) {
-  std::ifstream in(journal_path, std::ios::binary);
-  if (!in) return make_error("cannot read " + journal_path);
+Result<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cannot read " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  const std::string text = ss.str();
+  return ss.str();
+}
+
+// No complete line: the run was killed before its first records reached the file, which is
+// before it started any step (steps start after their turn's records are written).
+bool never_began(const std::string& text) {
+  return text.find('\n') == std::string::npos;
+}
+
+}  // namespace
+
+Result<JournalReplay> parse_journal(const std::string& text, const std::string& journal_path) {
   JournalReplay r;
   TRY_ASSIGN(r.record, parse_run_record(text, journal_path));
   r.path = journal_path;
@@ -85,6 +94,14 @@ Result<JournalReplay> read_journal(const std::string& journal_path) {
   return r;
 }
 
+Result<JournalReplay> read_journal(const std::string& journal_path) {
+  TRY_ASSIGN(std::string text, read_text(journal_path));
+  if (never_began(text))
+    return make_error(journal_path +
+                      ": no complete record: that run was stopped before it started any step");
+  return parse_journal(text, journal_path);
+}
+
 Result<std::optional<JournalReplay>> read_last_run(const std::string& state_dir,
                                                    const std::string& plan) {
   std::vector<std::string> runs = list_runs(state_dir, plan);
@@ -92,7 +109,9 @@ Result<std::optional<JournalReplay>> read_last_run(const std::string& state_dir,
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
     std::string j = journal_path(run_dir_of(state_dir, plan, *it));
     if (!std::filesystem::is_regular_file(j, ec)) continue;
-    TRY_ASSIGN(JournalReplay r, read_journal(j));
+    TRY_ASSIGN(std::string text, read_text(j));
+    if (never_began(text)) continue;
+    TRY_ASSIGN(JournalReplay r, parse_journal(text, j));
     return std::optional<JournalReplay>(std::move(r));
   }
   return std::optional<JournalReplay>();
@@ -116,7 +135,8 @@ std::optional<std::chrono::system_clock::time_point> parse_utc_ms(const std::str
   int ms = 0;
   if (*rest == '.') {
     ++rest;
-    for (int i = 0; i < 3 && *rest >= '0' && *rest <= '9'; ++i, ++rest) ms = ms * 10 + (*rest - '0');
+    for (int i = 0; i < 3 && *rest >= '0' && *rest <= '9'; ++i, ++rest)
+      ms = ms * 10 + (*rest - '0');
   }
   auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
   return t + std::chrono::milliseconds(ms);

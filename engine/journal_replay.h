@@ -37,8 +37,12 @@ struct JournalReplay {
 };
 
 Result<JournalReplay> read_journal(const std::string& journal_path);
+// The same from the journal's text; `journal_path` names it (and its run directory).
+Result<JournalReplay> parse_journal(const std::string& text, const std::string& journal_path);
 
-// The plan's most recent run that has a journal, read; nullopt if it has none.
+// The plan's most recent run that has a journal, read; nullopt if it has none. A journal
+// without one complete line (killed before its first write, so before any step started) does
+// not count as a run.
 Result<std::optional<JournalReplay>> read_last_run(const std::string& state_dir,
                                                    const std::string& plan);
 

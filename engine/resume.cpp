@@ -31,7 +31,9 @@ std::optional<StepStatus> finished_status(StepState s) {
 class Planner {
  public:
   explicit Planner(const ResumeInputs& in)
-      : in_(in), seeded_(in.plan.steps.size()), stable_(in.plan.steps.size(), 0),
+      : in_(in),
+        seeded_(in.plan.steps.size()),
+        stable_(in.plan.steps.size(), 0),
         visited_(in.plan.steps.size(), 0) {
     out_.steps.resize(in.plan.steps.size());
   }
@@ -219,8 +221,8 @@ class Planner {
 
   const ResumeInputs& in_;
   ResumePlan out_;
-  RunState seeded_;             // kept steps' results, for fingerprints that refer to them
-  std::vector<char> stable_;    // kept, or skipped as not applicable over stable steps
+  RunState seeded_;           // kept steps' results, for fingerprints that refer to them
+  std::vector<char> stable_;  // kept, or skipped as not applicable over stable steps
   std::vector<char> visited_;
 };
 

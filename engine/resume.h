@@ -34,23 +34,23 @@ namespace ordo {
 
 struct StepResume {
   enum class Action {
-    Fresh,    // decided afresh (never ran, was skipped, or a watcher that starts again)
-    Keep,     // settled earlier, kept as it is
-    Rerun,    // ran earlier, runs again (`reason` says why)
-    Ask,      // interrupted and not idempotent: the user decides (then Rerun or Skip)
-    Skip,     // interrupted, not to be run again
+    Fresh,  // decided afresh (never ran, was skipped, or a watcher that starts again)
+    Keep,   // settled earlier, kept as it is
+    Rerun,  // ran earlier, runs again (`reason` says why)
+    Ask,    // interrupted and not idempotent: the user decides (then Rerun or Skip)
+    Skip,   // interrupted, not to be run again
   };
   Action action = Action::Fresh;
   std::string reason;  // Rerun/Ask: "was interrupted (started, never finished)", ...
 };
 
 struct ResumePlan {
-  std::vector<StepResume> steps;        // by plan step index
-  std::vector<std::string> gone;        // steps in the journal that the plan no longer has
-  bool plan_changed = false;            // the digest differs
+  std::vector<StepResume> steps;           // by plan step index
+  std::vector<std::string> gone;           // steps in the journal that the plan no longer has
+  bool plan_changed = false;               // the digest differs
   std::vector<std::string> changed_files;  // plan files whose content is not the run's
-  std::vector<int> asks() const;        // steps with Action::Ask
-  std::vector<int> kept() const;        // steps with Action::Keep
+  std::vector<int> asks() const;           // steps with Action::Ask
+  std::vector<int> kept() const;           // steps with Action::Keep
 };
 
 struct ResumeInputs {
@@ -60,8 +60,8 @@ struct ResumeInputs {
   const VarValues& vars;
   const Facts& facts;
   const JournalReplay& journal;
-  const std::string& salt;                 // the run's fingerprint salt
-  const std::vector<FileDigest>& files;    // the plan's files now
+  const std::string& salt;               // the run's fingerprint salt
+  const std::vector<FileDigest>& files;  // the plan's files now
 };
 
 ResumePlan plan_resume(const ResumeInputs& in);

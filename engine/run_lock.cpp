@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <sstream>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -35,7 +36,8 @@ std::string read_fd(int fd) {
 }
 
 bool same_file(int fd, const std::string& path) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
          a.st_ino == b.st_ino;
 }
@@ -87,6 +89,10 @@ LockHolder parse_lock_text(const std::string& text) {
   return h;
 }
 
+bool LockHolder::orphaned() const {
+  return pid > 0 && host == this_host() && !alive_here;
+}
+
 std::string describe_holder(const LockHolder& h) {
   std::string s = h.pid > 0 ? fmt::format("pid {}", h.pid) : std::string("an unknown process");
   if (!h.host.empty()) s += " on host " + h.host;
@@ -101,20 +107,28 @@ RunLock::~RunLock() {
 
 Result<RunLock::Outcome> RunLock::acquire(const std::string& path) {
   release();
-  for (int tries = 0; tries < 10; ++tries) {
+  const auto give_up = std::chrono::steady_clock::now() + kOrphanWait;
+  for (int replaced = 0; replaced < 10;) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return make_error("cannot open the lock " + path + ": " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
       holder_ = parse_lock_text(read_fd(fd));
       ::close(fd);
-      if (err == EWOULDBLOCK) return Outcome::Busy;
-      return make_error("cannot lock " + path + ": " + std::strerror(err));
+      if (err != EWOULDBLOCK) return make_error("cannot lock " + path + ": " + std::strerror(err));
+      // Held, but its holder is gone: a child it forked has not reached execve(2) yet (the
+      // descriptor is close-on-exec). That takes moments; wait for it.
+      if (holder_.orphaned() && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      return Outcome::Busy;
     }
     // The file may have been removed (by its holder's release) between open and flock: then
     // this lock guards nothing. Try again on the file now at `path`.
     if (!same_file(fd, path)) {
       ::close(fd);
+      ++replaced;
       continue;
     }
     std::string left = read_fd(fd);

@@ -13,6 +13,7 @@
 // A RunLock is owned by the command that runs the plan; not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -24,9 +25,11 @@ namespace ordo {
 struct LockHolder {
   long pid = 0;
   std::string host;
-  std::string since;  // ISO-8601 UTC
-  std::string run;    // run id ("" before it is known)
+  std::string since;        // ISO-8601 UTC
+  std::string run;          // run id ("" before it is known)
   bool alive_here = false;  // same host and kill(pid, 0) finds it
+  // On this host and gone: if the lock is still held, something it left holds it.
+  bool orphaned() const;
 };
 LockHolder parse_lock_text(const std::string& text);
 // "pid 1234 on host vm since 02:10:00 (run 2026...)"
@@ -40,8 +43,10 @@ class RunLock {
   RunLock& operator=(const RunLock&) = delete;
   ~RunLock();  // release()
 
-  // Tries to take the lock at `path` (non-blocking). Busy: `holder` says who has it.
-  // Acquired after a dead holder: `stale` says who that was.
+  // Tries to take the lock at `path`. Busy: `holder` says who has it. Acquired after a dead
+  // holder: `stale` says who that was. Does not wait, except while the lock is held although
+  // its holder is gone (a child of a killed ordo between fork and exec): up to kOrphanWait.
+  static constexpr std::chrono::milliseconds kOrphanWait{3000};
   Result<Outcome> acquire(const std::string& path);
   // Rewrites the file's contents (pid, host, since, run). REQUIRES: acquired.
   Status describe(const std::string& run_id);

@@ -65,8 +65,7 @@ std::string toml_value(const Value& v) {
 }
 
 Status write_run_vars(const std::string& path, const std::string& header, const Plan& plan,
-                      const VarValues& vars, const std::string& salt,
-                      const FactOverrides& facts) {
+                      const VarValues& vars, const std::string& salt, const FactOverrides& facts) {
   std::string text = "# " + header + "\n";
   text += toml_string(kSaltKey) + " = " + toml_string(salt) + "\n";
   for (const auto& [name, value] : facts)
@@ -97,7 +96,8 @@ StoredVars read_run_vars(const std::string& path, Diagnostics& diags) {
     }
     if (o.name.rfind(kFactPrefix, 0) == 0) {
       if (o.value && o.value->is_string())
-        out.facts.emplace_back(o.name.substr(std::string(kFactPrefix).size()), o.value->as_string());
+        out.facts.emplace_back(o.name.substr(std::string(kFactPrefix).size()),
+                               o.value->as_string());
       continue;
     }
     out.overrides.push_back(std::move(o));

@@ -94,8 +94,8 @@ struct SchedulerOptions {
   Millis tick_interval{0};   // > 0: call EventSink::on_tick this often while steps run
   // Picks a jittered wait in [lo, hi]. Default: uniform random.
   std::function<Millis(Millis lo, Millis hi)> jitter;
-  std::string fingerprint_salt;       // salts StepStarted::fingerprint (fingerprint.h)
-  std::string plan_digest;            // for RunStarted
+  std::string fingerprint_salt;        // salts StepStarted::fingerprint (fingerprint.h)
+  std::string plan_digest;             // for RunStarted
   std::vector<FileDigest> plan_files;  // for RunStarted
   const ResumeSeed* resume = nullptr;  // set: continue an earlier run; must outlive the run
 };

@@ -25,8 +25,8 @@ std::optional<int> check_unfinished(const RunOptions& opts, const std::string& s
   Result<std::optional<JournalReplay>> last = read_last_run(state, plan);
   if (!last.ok()) {
     if (opts.fresh) {
-      std::cerr << "ordo: warning: the last run's journal cannot be read ("
-                << last.error().str() << "); starting a new run\n";
+      std::cerr << "ordo: warning: the last run's journal cannot be read (" << last.error().str()
+                << "); starting a new run\n";
       return std::nullopt;
     }
     std::cerr << "ordo: the journal of the last run of plan " << plan
@@ -41,9 +41,9 @@ std::optional<int> check_unfinished(const RunOptions& opts, const std::string& s
     for (const StepRecord& st : old.record.steps)
       if (st.state != StepState::NotRun && st.state != StepState::Running) ++settled;
     std::cerr << "ordo: plan " << plan << " has an unfinished run: " << old.record.run_id
-              << " (started " << old.record.started_at << ", " << settled << " of "
-              << old.record.steps.size() << " steps settled, last record " << old.record.last_at
-              << ")\n"
+              << " (started " << local_datetime(old.record.started_at) << ", " << settled << " of "
+              << old.record.steps.size() << " steps settled, last record "
+              << local_datetime(old.record.last_at) << ")\n"
               << "  continue it:   ordo resume " << opts.plan << "\n"
               << "  or start over: ordo run --fresh " << opts.plan
               << "   (marks that run abandoned)\n";

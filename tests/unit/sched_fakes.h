@@ -81,8 +81,11 @@ class FakeDispatcher final : public Dispatcher {
   std::vector<std::string> starts;  // "a#1": every launch, in order
   // When set, every launch completes at once with this function's outcome.
   std::function<Outcome(Launch&)> script;
+  // When set, called first for each launch (e.g. to see what the sink had synced by then).
+  std::function<void(const Launch&)> observe;
 
   void launch(Launch l) override {
+    if (observe) observe(l);
     starts.push_back(l.ctx.step_id + "#" + std::to_string(l.ctx.attempt));
     if (script) {
       Outcome o = script(l);
@@ -114,8 +117,10 @@ class RecordingSink final : public EventSink {
  public:
   std::vector<Event> events;
   int flushes = 0;
+  std::vector<size_t> syncs;  // events.size() at each sync(): what it made durable
   void on_event(const Event& e) override { events.push_back(e); }
   void flush() override { ++flushes; }
+  void sync() override { syncs.push_back(events.size()); }
 
   template <class T>
   std::vector<T> all() const {

@@ -66,7 +66,8 @@ TEST_SUITE("run_output") {
   TEST_CASE("console, plain mode: one timestamped line per event, no step output") {
     std::ostringstream out;
     ConsoleSink c(out, plain());
-    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 2, {"backup-db", "pip-indico"}, {}, "", {}, std::nullopt}));
+    c.on_event(ev(RunStarted{
+        "R", "p", "p.toml", "h", 2, {"backup-db", "pip-indico"}, {}, "", {}, std::nullopt}));
     c.on_event(ev(StepStarted{"backup-db", 1, false, "shell", ""}));
     c.on_event(ev(StepOutput{"backup-db", OutputStream::Stdout, "dumping"}));
     c.on_event(ev(StepFinished{"backup-db", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)}));
@@ -95,7 +96,8 @@ TEST_SUITE("run_output") {
     ConsoleOptions o = plain();
     o.tail_lines = 2;
     ConsoleSink c(out, o);
-    c.on_event(ev(RunStarted{"R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}, "", {}, std::nullopt}));
+    c.on_event(ev(RunStarted{
+        "R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}, "", {}, std::nullopt}));
     c.on_event(ev(StepStarted{"a", 1, false, "shell", ""}));
     for (const char* l : {"one", "two", "\x1b[31mERROR\x1b[0m: three"})
       c.on_event(ev(StepOutput{"a", OutputStream::Stderr, l}));
@@ -263,8 +265,8 @@ TEST_SUITE("run_output") {
       logs.on_event(ev(StepRetrying{"a", 2, Millis(1000), "exit code 1", false}));
       logs.on_event(ev(StepStarted{"a", 2, false, "shell", ""}));
       logs.on_event(ev(StepOutput{"a", OutputStream::Info, "note"}));
-      logs.flush();
-      CHECK(read_file(t.dir + "/a.log").find("# note\n") != std::string::npos);  // flushed
+      logs.drain();
+      CHECK(read_file(t.dir + "/a.log").find("# note\n") != std::string::npos);  // written
       logs.on_event(ev(StepFinished{"a", StepStatus::Succeeded, 2, 0, "", {}, Millis(1500)}));
     }
     std::string log = read_file(t.dir + "/a.log");
