@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -28,6 +29,10 @@ static void add_common(CLI::App* sub, CommonOptions& c, bool with_vars = true) {
 }
 
 int ordo_main(int argc, char** argv) {
+  // A closed pipe (a reader that went away, `ordo ... | head`) must be an EPIPE error on that
+  // write, never a silent death mid-run: ordo has a journal and children to look after. Steps
+  // get the default SIGPIPE back in executors/process.cpp before exec.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "ordo runs upgrade and maintenance procedures written as declarative TOML plans.\n"
       "A plan is a graph of steps: ordo checks it, shows what it would do, runs the steps in\n"
