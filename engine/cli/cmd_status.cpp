@@ -69,6 +69,19 @@ std::vector<StepRow> rows_of(const JournalReplay& j, bool running, WallTime t0) 
     std::string log = j.run_dir + "/steps/" + s.id + ".log";
     if (file_exists(log)) r.log = log;
     r.note = s.state == StepState::Skipped ? s.skip_reason : s.message;
+    // A watcher's firings: how often, and the last one in the watcher's own words.
+    if (!s.firings.empty()) {
+      const FiringRecord& last = s.firings.back();
+      const Value* summary = table_find(last.details, "summary");
+      std::string fired = fmt::format("fired {}×", s.firings.size());
+      if (summary && summary->is_string()) fired += ": " + summary->as_string();
+      if (!last.triggers.empty()) {
+        fired += " -> ";
+        for (size_t i = 0; i < last.triggers.size(); ++i)
+          fired += (i ? ", " : "") + last.triggers[i];
+      }
+      r.note = r.note.empty() ? fired : r.note + "; " + fired;
+    }
     rows.push_back(std::move(r));
   }
   return rows;
@@ -173,7 +186,7 @@ int cmd_status(const StatusOptions& opts) {
                              r.state, r.rec->attempts.size(), r.start ? hms(*r.start) : "-",
                              r.end ? hms(*r.end) : "-", r.duration ? seconds(*r.duration) : "-",
                              r.log.empty() ? "-" : r.log);
-    if (!r.note.empty() && r.state != "succeeded")
+    if (!r.note.empty() && (r.state != "succeeded" || !r.rec->firings.empty()))
       std::cout << fmt::format("{:<{}}  ↳ {}\n", "", w, r.note);
   }
   return kExitOk;

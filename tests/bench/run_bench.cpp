@@ -12,7 +12,7 @@
 //
 // Usage: ordo-run-bench --ordo PATH [--ordo-alt LABEL=PATH]... [--quick | --full]
 //          [--sizes 1000,10000] [--shapes chain,wide] [--jobs 1,2] [--reps 3]
-//          [--state-root DIR] [--no-verify]
+//          [--state-root DIR] [--tools make,ninja] [--no-verify]
 // How to read the output, and the latest figures: tests/bench/README.md.
 #include <fcntl.h>
 #include <signal.h>
@@ -298,10 +298,12 @@ long count_lines(const std::string& path) {
 }
 
 int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s --ordo PATH [--ordo-alt LABEL=PATH]... [--quick|--full] [--sizes ..]\n"
-               "       [--shapes ..] [--jobs 1,2] [--reps 3] [--state-root DIR] [--no-verify]\n",
-               argv0);
+  std::fprintf(
+      stderr,
+      "usage: %s --ordo PATH [--ordo-alt LABEL=PATH]... [--quick|--full] [--sizes ..]\n"
+      "       [--shapes ..] [--jobs 1,2] [--reps 3] [--state-root DIR] [--tools make,ninja]\n"
+      "       [--no-verify]\n",
+      argv0);
   return 2;
 }
 
@@ -314,6 +316,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sizes = {"1000", "10000", "100000"};
   std::vector<std::string> shapes = {"chain", "wide", "layered"}, jobs = {"1", "2"};
   bool full = false, verify = true;
+  std::vector<std::string> others = {"make", "ninja"};  // --tools: which of them to run
   int reps = 3;
   std::string state_root = fs::is_directory("/dev/shm") ? "/dev/shm" : "";
   for (int i = 1; i < argc; ++i) {
@@ -340,6 +343,8 @@ int main(int argc, char** argv) {
       reps = std::max(1, atoi(next().c_str()));
     } else if (a == "--state-root") {
       state_root = next();
+    } else if (a == "--tools") {
+      others = split(next());
     } else if (a == "--no-verify") {
       verify = false;
     } else {
@@ -348,6 +353,8 @@ int main(int argc, char** argv) {
   }
   if (ordos.empty() || ordos.front().label != "ordo" || ordos.front().ordo.empty())
     return usage(argv[0]);
+  for (const auto& t : others)
+    if (t != "make" && t != "ninja") return usage(argv[0]);
   for (auto& o : ordos) o.ordo = fs::absolute(o.ordo).string();
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   const fs::path dir = fs::temp_directory_path() / ("ordo-run-bench-" + std::to_string(getpid()));
@@ -410,7 +417,7 @@ int main(int argc, char** argv) {
   for (const auto& o : ordos) std::printf("%s = %s\n", o.label.c_str(), o.ordo.c_str());
   std::printf("ordo state dirs under %s\n", sroot.c_str());
   std::printf("%-7s %6s %2s %8s", "shape", "N", "-j", "floor s");
-  std::vector<std::string> labels = {"make", "ninja"};
+  std::vector<std::string> labels = others;
   for (const auto& o : ordos) labels.push_back(o.label);
   for (const auto& l : labels) std::printf(" %16s", (l + " s (x)").c_str());
   std::printf(" %9s %8s %10s  %s\n", "ordo MiB", "B/step", "startup s", "load(1m)");

@@ -64,6 +64,7 @@ case_lock_rescued() {
   check "backup written and verified" finished backup-db succeeded
   check "backup file exists" compgen -G "$ROOT/backup/indico-*.dump" >/dev/null
   check "summary names the firing" output_has "fired lock-wait-watchdog"
+  check "ordo status shows the firing" bash -c "'$ordo' status plans/indico-3x.toml --state-dir '$STATE/st' | grep -q 'fired 1×: ordo-db-upgrade (pid '"
 }
 
 case_no_lock_reloads() {
