@@ -18,29 +18,16 @@
 #include <thread>
 #include <vector>
 
+#include "cli_test_util.h"
+
 using namespace std::string_literals;
 
 namespace {
 
-const char* ordo_bin() {
-  return std::getenv("ORDO_BIN");
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-bool exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
+using cli_test::exists;
+using cli_test::ordo_bin;
+using cli_test::read_file;
+using cli_test::write_file;
 
 std::vector<std::string> glob_paths(const std::string& pattern) {
   glob_t g{};
@@ -53,19 +40,8 @@ std::vector<std::string> glob_paths(const std::string& pattern) {
 
 // A scratch directory, removed at the end unless a REQUIRE aborted the test (it is then kept
 // for a look; its path is in the INFO of every test) or ORDO_KEEP_TEST_DIRS is set.
-struct Scratch {
-  std::string dir;
-  Scratch() {
-    char tmpl[] = "/tmp/ordo-run-test.XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    dir = tmpl;
-  }
-  Scratch(const Scratch&) = delete;
-  ~Scratch() {
-    if (std::uncaught_exceptions() > 0 || std::getenv("ORDO_KEEP_TEST_DIRS")) return;
-    [[maybe_unused]] int rc = std::system(("rm -rf '" + dir + "'").c_str());
-  }
-  std::string path(const std::string& name) const { return dir + "/" + name; }
+struct Scratch : cli_test::Scratch {
+  Scratch() : cli_test::Scratch("ordo-run-test") {}
 };
 
 // `ordo ARGS...` run in `dir` with stdout/stderr to files there.
