@@ -458,7 +458,7 @@ int main(int argc, char** argv) {
             for (int attempt = 1; attempt <= kTries; ++attempt) {
               fs::remove(d + "/.ninja_log");
               fs::remove_all(state);
-              Sample s = run(cmds[t], d, err);
+              Sample s = run(cmds[t], d, d + "/" + t + ".err");
               if (!s.ok)
                 notes.push_back(shape + " " + size + " -j " + j + ": " + t + " run " +
                                 std::to_string(r + 1) + " FAILED: " + s.failure +
