@@ -16,6 +16,7 @@
 
 #include "kinds.h"
 #include "pg_conn.h"
+#include "pg_test_util.h"
 
 using namespace ordo;
 using namespace std::string_literals;
@@ -23,49 +24,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool no_pg() {
-  return !std::getenv("TEST_PGHOST") || !std::getenv("TEST_PGPORT");
-}
-
-std::string server_dsn(const std::string& db) {
-  return "host="s + std::getenv("TEST_PGHOST") + " port=" + std::getenv("TEST_PGPORT") +
-         " user=postgres sslmode=disable dbname=" + db;
-}
-
-// A port on 127.0.0.1 where nothing listens (bound, read, released).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using pg_test::eventually;
+using pg_test::free_port;
+using pg_test::no_pg;
+using pg_test::server_dsn;
 
 // A database of its own for one test case, dropped (with its sessions) at the end.
-struct TestDb {
-  std::string name;
-  PgConn admin;
-  explicit TestDb(const std::string& tag) {
-    static std::atomic<int> n{0};
-    name = "ordo_sql_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
-    PgConnectOptions o;
-    o.dsn = server_dsn("postgres");
-    REQUIRE(admin.connect(o).error == "");
-    REQUIRE(admin.exec("CREATE DATABASE " + name).error == "");
-  }
-  ~TestDb() { (void)admin.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); }
-  std::string dsn() const { return server_dsn(name); }
-  PgConn connect() const {
-    PgConn c;
-    PgConnectOptions o;
-    o.dsn = dsn();
-    REQUIRE(c.connect(o).error == "");
-    return c;
-  }
+struct TestDb : pg_test::TestDb {
+  explicit TestDb(const std::string& tag) : pg_test::TestDb("ordo_sql_" + tag) {}
 };
 
 // A StepContext for the sql executor that records what the step says.
@@ -94,16 +60,6 @@ struct Step {
 std::string out_text(const Outcome& o, const std::string& key) {
   const Value* v = table_find(o.outputs, key);
   return v ? v->to_text() : "<missing>";
-}
-
-template <class F>
-bool eventually(F f, std::chrono::milliseconds within = 10s) {
-  const auto end = Clock::now() + within;
-  while (Clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return f();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "kinds.h"
 #include "pg_conn.h"
+#include "pg_test_util.h"
 
 using namespace ordo;
 using namespace std::string_literals;
@@ -23,60 +24,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool no_pg() {
-  return !std::getenv("TEST_PGHOST") || !std::getenv("TEST_PGPORT");
-}
-
-std::string server_dsn(const std::string& db) {
-  return "host="s + std::getenv("TEST_PGHOST") + " port=" + std::getenv("TEST_PGPORT") +
-         " user=postgres sslmode=disable dbname=" + db;
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-template <class F>
-bool eventually(F f, std::chrono::milliseconds within = 10s) {
-  const auto end = Clock::now() + within;
-  while (Clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return f();
-}
+using pg_test::eventually;
+using pg_test::free_port;
+using pg_test::no_pg;
+using pg_test::server_dsn;
 
 // A database of its own with a one-row table t, dropped (with its sessions) at the end.
-struct LockDb {
-  std::string name;
-  PgConn admin;
-  LockDb() {
-    static std::atomic<int> n{0};
-    name = "ordo_watchdog_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
-    PgConnectOptions o;
-    o.dsn = server_dsn("postgres");
-    REQUIRE(admin.connect(o).error == "");
-    REQUIRE(admin.exec("CREATE DATABASE " + name).error == "");
-    PgConn c = connect("setup");
+struct LockDb : pg_test::TestDb {
+  LockDb() : pg_test::TestDb("ordo_watchdog") {
+    ordo::PgConn c = connect("setup");
     REQUIRE(c.exec("CREATE TABLE t (id int)").ok());
     REQUIRE(c.exec("INSERT INTO t VALUES (1)").ok());
-  }
-  ~LockDb() { (void)admin.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); }
-  std::string dsn() const { return server_dsn(name); }
-  PgConn connect(const std::string& app) const {
-    PgConn c;
-    PgConnectOptions o;
-    o.dsn = dsn() + " application_name=" + app;
-    REQUIRE(c.connect(o).error == "");
-    return c;
   }
   // How long `pid` has waited for its ungranted lock, by pg_locks.waitstart (-1: not waiting).
   int64_t lock_wait_ms(int pid) {
