@@ -3,43 +3,10 @@
 #include <fmt/core.h>
 
 #include <ctime>
-#include <nlohmann/json.hpp>
+#include "value_json.h"
 
 namespace ordo {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json to_json(const Value& v);
-
-Json to_json(const ValueTable& t) {
-  Json o = Json::object();
-  for (const auto& [k, v] : t) o[k] = to_json(v);
-  return o;
-}
-
-Json to_json(const Value& v) {
-  switch (v.kind()) {
-    case ValueKind::Null:
-      return nullptr;
-    case ValueKind::Bool:
-      return v.as_bool();
-    case ValueKind::Int:
-      return v.as_int();
-    case ValueKind::Double:
-      return v.as_double();
-    case ValueKind::String:
-      return v.as_string();
-    case ValueKind::List: {
-      Json a = Json::array();
-      for (const Value& x : v.as_list()) a.push_back(to_json(x));
-      return a;
-    }
-    case ValueKind::Table:
-      return to_json(v.as_table());
-  }
-  return nullptr;
-}
 
 Json counts_json(const StepCounts& c) {
   return Json{{"succeeded", c.succeeded}, {"failed", c.failed},

@@ -3,19 +3,16 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
+#include "value_json.h"
 
 #include "events_json.h"
 
 namespace ordo {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 std::string str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return json_str(j, key);
 }
 
 std::optional<RunOutcome> outcome_of(const std::string& s) {

@@ -2,33 +2,13 @@
 
 #include <algorithm>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "events_json.h"
+#include "value_json.h"
 
 namespace ordo {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Value to_value(const Json& j) {
-  if (j.is_boolean()) return Value(j.get<bool>());
-  if (j.is_number_integer()) return Value(j.get<int64_t>());
-  if (j.is_number_float()) return Value(j.get<double>());
-  if (j.is_string()) return Value(j.get<std::string>());
-  if (j.is_array()) {
-    ValueList list;
-    for (const Json& x : j) list.push_back(to_value(x));
-    return Value(std::move(list));
-  }
-  if (j.is_object()) {
-    ValueTable t;
-    for (auto it = j.begin(); it != j.end(); ++it) t.emplace_back(it.key(), to_value(it.value()));
-    return Value(std::move(t));
-  }
-  return Value();
-}
 
 ValueTable to_table(const Json& j) {
   Value v = to_value(j);
@@ -36,8 +16,7 @@ ValueTable to_table(const Json& j) {
 }
 
 std::string str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return json_str(j, key);
 }
 
 int64_t num(const Json& j, const char* key, int64_t dflt = 0) {

@@ -8,12 +8,10 @@
 // deterministic and can be checked in (schemas/plan.schema.json).
 #include "schema.h"
 
-#include <nlohmann/json.hpp>
+#include "value_json.h"
 
 namespace ordo {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 constexpr const char* kStepIdPattern = "^[a-z0-9][a-z0-9-]*$";
 constexpr const char* kPlanNamePattern = "^[a-z0-9-]+$";
@@ -53,32 +51,6 @@ Json step_refs(const std::string& description, bool allow_one) {
   if (allow_one) j["pattern"] = kStepIdPattern;
   j["items"] = {{"type", "string"}, {"pattern", kStepIdPattern}};
   return j;
-}
-
-Json to_json(const Value& v) {
-  switch (v.kind()) {
-    case ValueKind::Null:
-      return nullptr;
-    case ValueKind::Bool:
-      return v.as_bool();
-    case ValueKind::Int:
-      return v.as_int();
-    case ValueKind::Double:
-      return v.as_double();
-    case ValueKind::String:
-      return v.as_string();
-    case ValueKind::List: {
-      Json a = Json::array();
-      for (const Value& e : v.as_list()) a.push_back(to_json(e));
-      return a;
-    }
-    case ValueKind::Table: {
-      Json o = Json::object();
-      for (const auto& [k, e] : v.as_table()) o[k] = to_json(e);
-      return o;
-    }
-  }
-  return nullptr;
 }
 
 Json param_schema(const ParamSpec& p) {
