@@ -2,8 +2,7 @@
 // the behaviour they share: connecting with a timeout that a stop request interrupts, notices
 // routed to a callback instead of stderr, and statements sent asynchronously with their
 // parameters bound by libpq, cancelled (PQcancel, then drained) on a stop or a deadline.
-// Also the small pure helpers: redacting a password from a DSN and reading the DSN out of an
-// indico.conf.
+// The pure DSN helpers (redact_dsn, the indico.conf reader) are in pg_dsn.h, included here.
 //
 // Ownership: a PgConn owns its PGconn (PQfinish in the destructor, also after a failed
 // connect). Thread safety: a PgConn is used by one thread at a time (libpq forbids sharing a
@@ -24,21 +23,10 @@
 #include <vector>
 
 #include "executor.h"
+#include "pg_dsn.h"
 #include "result.h"
 
 namespace ordo {
-
-// The DSN with any password replaced by "***": the userinfo password and `password=` query
-// parameter of a URI, the `password` keyword of a key=value conninfo. For messages and logs.
-std::string redact_dsn(std::string_view dsn);
-
-// The libpq URI in an indico.conf's `SQLALCHEMY_DATABASE_URI = '...'` line (Python syntax:
-// single or double quotes, optional r prefix, trailing comment; the last assignment wins). A
-// SQLAlchemy driver suffix ("postgresql+psycopg2://") is dropped. `where` names the file in
-// errors.
-Result<std::string> parse_indico_conf_dsn(std::string_view text, const std::string& where);
-// Reads the file, then parse_indico_conf_dsn. Errors name the file.
-Result<std::string> read_indico_conf_dsn(const std::string& path);
 
 // How a connect or a statement ended.
 enum class PgEnd { Ok, Failed, Cancelled, TimedOut };
