@@ -58,8 +58,10 @@ INSERT INTO indico.settings (module, name, value) VALUES
   ('legacy', 'social_settings', '"(dp0\nS''enabled''\np1\nI01\ns."'),
   ('legacy', 'payment_currencies', '"(lp0\nS''EUR''\np1\na."');
 SQL
-    ((plugins)) && echo "INSERT INTO plugin_vc_vidyo.vidyo_extensions VALUES (1, 4711, 1);"
-    ((plugins)) && echo "INSERT INTO plugin_livesync.agents (name, backend_name) VALUES ('citadel', 'citadel');"
+    if ((plugins)); then
+      echo "INSERT INTO plugin_vc_vidyo.vidyo_extensions VALUES (1, 4711, 1);"
+      echo "INSERT INTO plugin_livesync.agents (name, backend_name) VALUES ('citadel', 'citadel');"
+    fi
   } | "$SBX_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$dsn" >/dev/null
 }
 
