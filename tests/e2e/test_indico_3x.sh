@@ -45,6 +45,21 @@ run_plan() {  # run_plan [ordo args...]: runs the plan, $RC is its exit code
   RC=$?
 }
 
+resume_plan() {  # resume_plan [ordo args...]: resumes the last run; new events and output
+  PATH="$ROOT/bin:$PATH" "$ordo" resume plans/indico-3x.toml --state-dir "$STATE/st" \
+    --events "$STATE/events.jsonl" -j 2 --no-color --yes "$@" >"$STATE/out.txt" 2>&1
+  RC=$?
+}
+ordo_status() { "$ordo" status plans/indico-3x.toml --state-dir "$STATE/st" --no-color >"$STATE/status.txt" 2>&1; }
+celery_version() { psql_sbx "SELECT value #>> '{}' FROM indico.settings WHERE module = 'celery' AND name = 'last_ping_version'"; }
+# The Celery worker that runs now started after the last db-upgrade ended (seconds).
+celery_started_after_migration() {
+  local started ended
+  started=$(cat "$ROOT/run/systemd/indico-celery.service.since" 2>/dev/null) || return 1
+  ended=$(stat -c %Y "$STATE/st"/indico-3x/runs/*/steps/db-upgrade.log) || return 1
+  [ "$started" -ge "$ended" ]
+}
+
 case_lock_rescued() {
   # uWSGI holds a lock the migration needs: the watchdog fires, uWSGI is restarted, the
   # migration completes, and the touch-reload is skipped because the restart already happened.
@@ -95,6 +110,29 @@ case_pip_failure_restores_celery() {
   check "db-upgrade never started" never_started db-upgrade
   check "schema untouched" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 2f6b9e0c4d15 ]
   check "summary names the root cause" output_has "root cause: pip-indico"
+  # Fix the fault and resume: the steps that succeeded are kept, pip and everything after it
+  # run, and the host ends upgraded with Celery on the new code.
+  "$sbx" fault "$ROOT" clear fail-pip
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "resume succeeded" outcome succeeded
+  check "resume kept the backup and the stop" grep -q 'keeping 4 steps done earlier: preflight backup-dir backup-db stop-celery' "$STATE/out.txt"
+  check "stop-celery not run again" never_started stop-celery
+  check "backup not run again" never_started backup-db
+  check "pip-indico ran again and succeeded" finished pip-indico succeeded
+  check "celery stopped again before the migration" finished ready-to-migrate succeeded
+  check "db-upgrade ran" finished db-upgrade succeeded
+  check "schema at head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 0b5c8d3e2a79 ]
+  check "plugin schema at head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = 02a78555cdcb ]
+  check "celery active" unit_active indico-celery.service
+  check "celery runs the new version" [ "$(celery_version)" = 3.3.12 ]
+  check "celery started only after the migration" celery_started_after_migration
+  check "one backup only" [ "$(compgen -G "$ROOT/backup/indico-*.dump" | wc -l)" = 1 ]
+  ordo_status
+  check "status: finished, succeeded" grep -q ': finished, succeeded' "$STATE/status.txt"
+  check "status: resumed once" grep -q 'resumed 1 time' "$STATE/status.txt"
+  check "status: pip-indico succeeded on attempt 2" grep -qE '^pip-indico +succeeded +2 ' "$STATE/status.txt"
+  check "status: stop-celery kept (1 attempt)" grep -qE '^stop-celery +succeeded +1 ' "$STATE/status.txt"
 }
 
 case_migration_failure_rolls_back() {
@@ -110,6 +148,19 @@ case_migration_failure_rolls_back() {
   check "restore-celery not needed" skipped restore-celery not_applicable
   check "celery stays stopped" bash -c "! '$ROOT/bin/systemctl' is-active --quiet indico-celery.service"
   check "reload-uwsgi not run" never_started reload-uwsgi
+  # Fix the fault and resume: the migration runs again and the upgrade completes.
+  "$sbx" fault "$ROOT" clear fail-migration
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "resume succeeded" outcome succeeded
+  check "pip not run again" never_started pip-indico
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  check "schema at head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 0b5c8d3e2a79 ]
+  check "celery active on the new version" [ "$(celery_version)" = 3.3.12 ]
+  check "celery started only after the migration" celery_started_after_migration
+  ordo_status
+  check "status: finished, succeeded" grep -q ': finished, succeeded' "$STATE/status.txt"
+  check "status: db-upgrade succeeded on attempt 2" grep -qE '^db-upgrade +succeeded +2 ' "$STATE/status.txt"
 }
 
 case_no_plugins() {

@@ -14,7 +14,7 @@ set -uo pipefail
 SRC=${ORDO_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SBX=$SRC/examples/sandbox/ordo-sandbox
 LIMIT=${ORDO_SBX_UPDOWN_LIMIT:-5}
-CASES=(updown upfail env systemctl pip oldpy failpip noplugins upgrade failmig missing lock reload celery)
+CASES=(updown upfail env systemctl pip oldpy failpip noplugins upgrade failmig missing lock reload celery v2 fresh)
 
 # --- helpers (used inside a case's subshell) --------------------------------------------------
 
@@ -411,6 +411,64 @@ case_celery() {
   "$S" stop indico-celery.service || die "stop celery"
   t1=$(now_ms)
   (((t1 - t0) < 2500)) || die "plain celery stop took $((t1 - t0)) ms"
+}
+
+# A 2.x host: Python 2.7 venv that pip keeps on 2.3.5, the distro uWSGI that apt-get removes
+# (its unit goes with it), a stray session holding a transaction, a venv recreated on pyenv's
+# Python 3.12 that gets Indico 3 and its console scripts; down leaves no process behind.
+case_v2() {
+  up --v2 --hold-lock
+  local py=$ROOT/opt/indico/.pyenv/shims/python3.12
+  [[ $("$S" is-active uwsgi.service) == active ]] || die "uwsgi.service not active"
+  unit_unknown=0; "$S" status indico-uwsgi.service >/dev/null 2>&1 || unit_unknown=$?
+  rc_is "$unit_unknown" 4 "indico-uwsgi.service must not exist on 2.x"
+  eq "$(as_indico "$V/indico" --version)" "Indico v2.3.5" "2.x version"
+  eq "$(as_indico "$V/python" --version)" "Python 2.7.18" "venv python"
+  run as_indico "$V/pip" install -U indico
+  has "$OUT" "Requirement already satisfied: indico" "pip stays on 2.3.5 on Python 2"
+  eq "$(sql "SELECT version_num FROM alembic_version")" 3b0d9e6a1c47 "2.x head"
+  eq "$(sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" 1 "stray session"
+  eq "$(sql "SELECT version_num FROM alembic_version_plugin_vc_vidyo")" 6093a83228a7 "vc_vidyo schema"
+  run "$ROOT/usr/bin/apt-get" remove -y uwsgi uwsgi-plugin-python
+  rc_is "$RC" 0 "apt-get remove"
+  [[ ! -e $ROOT/usr/bin/uwsgi && ! -e $ROOT/usr/lib/uwsgi/plugins/python_plugin.so ]] || die "package files left"
+  [[ $("$S" is-active uwsgi.service) != active ]] || die "uwsgi.service still active after removal"
+  "$S" daemon-reload
+  unit_unknown=0; "$S" status uwsgi.service >/dev/null 2>&1 || unit_unknown=$?
+  rc_is "$unit_unknown" 4 "uwsgi.service after removal + daemon-reload"
+  as_indico rm -rf "$ROOT/opt/indico/.venv"
+  run as_indico "$py" -m venv --upgrade-deps --prompt indico "$ROOT/opt/indico/.venv"
+  rc_is "$RC" 0 "python3.12 -m venv: $ERR"
+  eq "$(as_indico "$V/python" --version)" "Python 3.12.4" "new venv python"
+  [[ ! -e $V/indico ]] || die "a fresh venv has no indico"
+  run as_indico "$V/pip" install setuptools wheel uwsgi indico
+  rc_is "$RC" 0 "pip install in the new venv"
+  [[ -x $V/indico && -x $V/uwsgi ]] || die "console scripts missing"
+  eq "$(as_indico "$V/indico" --version)" "Indico v3.3.12" "3.x in the new venv"
+  local r=$ROOT
+  "$SBX" down "$ROOT" >/dev/null 2>&1 || die "down"
+  ROOT=''
+  [[ -z $(procs_with "$r") ]] || die "processes left after down: $(procs_with "$r")"
+}
+
+# A fresh 3.x server: empty database with the extensions, no indico.conf yet (indico commands
+# fail like Indico's), units not started, the old server's files root-only in transfer/ with a
+# dump that pg_restore can read and an archive owned by the old numeric uid.
+case_fresh() {
+  up --fresh
+  eq "$(sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0 "empty database"
+  eq "$(sql "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension WHERE extname IN ('unaccent', 'pg_trgm')")" "pg_trgm,unaccent" "extensions"
+  eq "$(as_indico "$V/indico" --version)" "Indico v3.3.11" "installed version"
+  run as_indico "$V/indico" db current
+  rc_is "$RC" 1 "indico without a config"
+  has "$ERR" "No indico config found" "indico without a config"
+  [[ $("$S" is-active indico-uwsgi.service) != active ]] || die "uWSGI must not run yet"
+  eq "$(stat -c %a "$ROOT/transfer")" 700 "transfer dir mode"
+  has "$(pg_restore -l "$ROOT/transfer/indico-2x.dump")" "TABLE public alembic_version " "the old server's dump"
+  if ((EUID == 0)); then
+    eq "$(stat -c %u:%g:%a "$ROOT/transfer/indico-2x-archive/event/0/1/2/1-timetable.pdf")" 4242:4242:644 "old archive file"
+  fi
+  grep -q "^CACHE_BACKEND" "$ROOT/transfer/indico-2x.conf" || die "old conf lacks CACHE_BACKEND"
 }
 
 # --- driver -----------------------------------------------------------------------------------

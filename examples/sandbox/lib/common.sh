@@ -103,13 +103,28 @@ index_field() {
   return 1
 }
 
-# The plugins a distribution installs (space separated), e.g. index_plugins indico-plugins.
+# The plugins a distribution installs (space separated), e.g. index_plugins indico-plugins 3.3.6;
+# the `plugins2` line for its 2.x releases. VERSION defaults to the installed one.
 index_plugins() {
-  local kind p names
+  local kind p names want=plugins ver=${2-$(sbx_installed "$1")}
+  [[ $ver == 2.* ]] && want=plugins2
   while IFS='|' read -r kind p names; do
-    [[ $kind == plugins && $p == "$1" ]] && echo "$names"
+    [[ $kind == "$want" && $p == "$1" ]] && echo "$names"
   done <"$INDEX"
   return 0
+}
+
+# sbx_entry_point NAME: write the venv's bin/NAME, a wrapper running lib/NAME.sh (what pip
+# installs as a console script on a real host); sbx_entry_point NAME --remove deletes it.
+sbx_entry_point() {
+  local f=$VENV/bin/$1
+  if [[ ${2:-} == --remove ]]; then rm -f "$f"; return 0; fi
+  mkdir -p "$VENV/bin"
+  printf '%s\n' '#!/bin/bash' \
+    "# $1: sandbox stand-in for the venv's $1 (a Python entry point on a real host)." \
+    "# The implementation is $SBX_ROOT/lib/$1.sh; see examples/sandbox/README.md in the ordo repository." \
+    "exec /bin/bash '$SBX_ROOT/lib/$1.sh' \"\$@\"" >"$f"
+  chmod 755 "$f"
 }
 
 # index_revs HISTORY PACKAGE MAXVER: the revisions of HISTORY shipped by PACKAGE <= MAXVER, in

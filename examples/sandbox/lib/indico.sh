@@ -4,6 +4,7 @@
 #   indico --version                                  "Indico v3.3.10"
 #   indico db [--plugin NAME | --all-plugins] upgrade|current|heads|history
 #   indico setup create-symlinks DIR                  re-links DIR/static, re-copies indico.wsgi
+#   indico setup create-logging-config DIR            writes DIR/logging.yaml (refuses to overwrite)
 #   indico celery worker [-B]                         what indico-celery.service runs
 #
 # Like the real app it reads the config from $INDICO_CONFIG, else ~/.indico.conf (here the tree's
@@ -331,6 +332,16 @@ cmd_db() {
 # --- setup, celery ----------------------------------------------------------------------------
 
 cmd_setup() {
+  if [[ ${1:-} == create-logging-config ]]; then
+    [[ -n ${2:-} ]] || usage_error "Missing argument 'TARGET_DIR'." "indico setup create-logging-config [OPTIONS] TARGET_DIR"
+    [[ -d $2 ]] || usage_error "Invalid value for 'TARGET_DIR': Directory '$2' does not exist." "indico setup create-logging-config [OPTIONS] TARGET_DIR"
+    local dest=${2%/}/logging.yaml
+    [[ -e $dest ]] && { echo "File already exists: $dest" >&2; exit 1; }
+    printf 'version: 1\nroot: {level: INFO, handlers: [indico]}\nhandlers:\n  indico: {class: logging.FileHandler, filename: %s/log/indico.log}\n' \
+      "$INDICO_ROOT" >"$dest"
+    echo "Logging config created: $dest"
+    return 0
+  fi
   [[ ${1:-} == create-symlinks ]] || usage_error "No such command '${1:-}'." "indico setup [OPTIONS] COMMAND [ARGS]..."
   [[ -n ${2:-} ]] || usage_error "Missing argument 'TARGET_DIR'." "indico setup create-symlinks [OPTIONS] TARGET_DIR"
   load_app

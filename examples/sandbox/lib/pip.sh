@@ -132,9 +132,15 @@ EOF
 
 # Record PKG at VER; a distribution of plugins also (un)records its indico-plugin-* entries.
 record() {
-  local p
+  local p old
+  old=$(sbx_installed "$1")
+  for p in $(index_plugins "$1" "$old"); do sbx_set_installed "indico-plugin-${p//_/-}" ''; done
   sbx_set_installed "$1" "$2"
-  for p in $(index_plugins "$1"); do sbx_set_installed "indico-plugin-${p//_/-}" "$2"; done
+  [[ -n $2 ]] && for p in $(index_plugins "$1" "$2"); do sbx_set_installed "indico-plugin-${p//_/-}" "$2"; done
+  # Console scripts: indico (and its celery), uwsgi.
+  if [[ $1 == indico || $1 == uwsgi ]]; then
+    if [[ -n $2 ]]; then sbx_entry_point "$1"; else sbx_entry_point "$1" --remove; fi
+  fi
   if [[ $1 == indico && -n $2 ]]; then
     mkdir -p "$SP/indico/web/static"
     echo "__version__ = '$2'" >"$SP/indico/__init__.py"

@@ -22,6 +22,7 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 UNITDIR=$SBX_ROOT/etc/systemd/system
+PKGUNITDIR=$SBX_ROOT/usr/lib/systemd/system   # units shipped by (distro) packages
 SD=$SBX_ROOT/run/systemd   # runtime state: loaded/ unit copies, pid, journal, lock files
 LOADED=$SD/loaded
 HOST=${HOSTNAME:-localhost}
@@ -50,6 +51,7 @@ unit_name() { [[ $1 == *.* ]] && echo "$1" || echo "$1.service"; }
 unit_file() {
   if [[ -f $LOADED/$1 ]]; then echo "$LOADED/$1"
   elif [[ -f $UNITDIR/$1 ]]; then echo "$UNITDIR/$1"
+  elif [[ -f $PKGUNITDIR/$1 ]]; then echo "$PKGUNITDIR/$1"
   else return 1; fi
 }
 # key FILE KEY: the last KEY= value in a unit file (read in bash: systemctl runs it a lot).
@@ -60,8 +62,14 @@ key() {
 }
 has_process() { [[ $(key "$1" Type) != oneshot ]]; }
 
+# The unit's file on disk: /etc/systemd/system overrides the package's.
+disk_file() {
+  if [[ -f $UNITDIR/$1 ]]; then echo "$UNITDIR/$1"; elif [[ -f $PKGUNITDIR/$1 ]]; then echo "$PKGUNITDIR/$1"; else return 1; fi
+}
 warn_changed() {
-  [[ -f $LOADED/$1 && -f $UNITDIR/$1 ]] && ! cmp -s "$LOADED/$1" "$UNITDIR/$1" &&
+  local d
+  d=$(disk_file "$1") || d=/dev/null
+  [[ -f $LOADED/$1 ]] && ! cmp -s "$LOADED/$1" "$d" &&
     echo "Warning: The unit file, source configuration file or drop-ins of $1 changed on disk. Run 'systemctl daemon-reload' to reload units." >&2
   return 0
 }
@@ -367,7 +375,7 @@ case $VERB in
     for x in "${UNITS[@]}"; do
       u=$(unit_name "$x")
       need_root "$VERB unit" || { first_rc $?; continue; }
-      if [[ ! -f $UNITDIR/$u ]]; then
+      if ! src=$(disk_file "$u"); then
         echo "Failed to $VERB unit: Unit file $u does not exist." >&2
         first_rc 1
         continue
@@ -376,8 +384,8 @@ case $VERB in
       if [[ $VERB == enable ]]; then
         if [[ ! -L $link ]]; then
           mkdir -p "$UNITDIR/multi-user.target.wants"
-          ln -s "$UNITDIR/$u" "$link"
-          echo "Created symlink $link → $UNITDIR/$u." >&2
+          ln -s "$src" "$link"
+          echo "Created symlink $link → $src." >&2
         fi
         ((NOW)) && { run_job start "$u" || first_rc $?; }
       else
@@ -406,6 +414,7 @@ case $VERB in
     need_root "reload daemon" || exit $?
     rm -rf "$LOADED"
     mkdir -p "$LOADED"
+    cp -p "$PKGUNITDIR"/*.service "$LOADED"/ 2>/dev/null
     cp -p "$UNITDIR"/*.service "$LOADED"/ 2>/dev/null ;;
   reset-failed)
     for f in "$SD"/*.pid; do

@@ -29,6 +29,11 @@ set -uo pipefail
 [[ ${1:-} == --ini && -r ${2:-} ]] || { echo "usage: uwsgi --ini FILE (readable)" >&2; exit 1; }
 INI=$2
 ini() { sed -n "s/^$1 *= *//p" "$INI" | tail -n1; }
+# The distro uWSGI (2.x installs) loads its Python support as a plugin (`plugin = python`).
+for plugin in $(ini plugin | tr ',' ' ') $(ini plugins | tr ',' ' '); do
+  so=$SBX_ROOT/usr/lib/uwsgi/plugins/${plugin}_plugin.so
+  [[ -e $so ]] || { echo "!!! UNABLE to load uWSGI plugin: $so: cannot open shared object file: No such file or directory !!!" >&2; exit 1; }
+done
 PROCS=$(ini processes)
 PROCS=${PROCS:-2}
 TOUCH=$(ini touch-reload)
@@ -76,6 +81,7 @@ write_backends() {
 }
 
 hold_lock_if_armed() {
+  [[ -e $STATE/mode ]] && return 0 # 2.x and fresh hosts: the lock is a stray session's
   sbx_fault hold-lock && [[ ! -e $STATE/hold-lock.used ]] || return 0
   : >"$STATE/hold-lock.used"
   local f="$RUN/w1.sync" n

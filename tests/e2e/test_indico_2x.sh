@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# End to end: the two stock 2.x -> 3.x plans run by the real `ordo` binary against the simulated
+# Indico hosts of examples/sandbox, one fresh host per case:
+#   inplace_*  plans/indico-2x-to-3x-inplace.toml on a 2.x host (ordo-sandbox up --v2)
+#   fresh_*    plans/indico-2x-to-3x.toml on a fresh 3.x server (ordo-sandbox up --fresh), with
+#              the old server's real dump, config and archive in ROOT/transfer
+# Only --vars/--fact differ from a real server; confirm gates are answered with --yes. Each case
+# asserts outcomes from the event stream and the host's real state (PostgreSQL, files with
+# owner/group/mode, processes). Usage: test_indico_2x.sh [CASE...] (default: all); ends with
+# "ordo-test: N passed, M failed".
+set -uo pipefail
+root=${ORDO_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+ordo=${ORDO_BIN:-$root/build/engine/cli/ordo}
+sbx=$root/examples/sandbox/ordo-sandbox
+cd "$root" || exit 1
+
+pass=0 fail=0 failed_cases=()
+ROOT= STATE= PLAN= EV=
+HEAD_2X=3b0d9e6a1c47 HEAD_3X=0b5c8d3e2a79 LIVESYNC_HEAD=02a78555cdcb
+
+check() {  # check DESCRIPTION COMMAND...: one assertion
+  if "${@:2}"; then return 0; fi
+  echo "    FAILED: $1"
+  CASE_OK=0
+}
+finished() { grep -qE "\"t\":\"step_finished\",[^{]*\"step\":\"$1\",\"status\":\"$2\"" "$EV"; }
+skipped() { grep -qE "\"t\":\"step_skipped\",[^{]*\"step\":\"$1\",\"kind\":\"$2\"" "$EV"; }
+skip_reason() { grep -qE "\"t\":\"step_skipped\",[^{]*\"step\":\"$1\",\"kind\":\"[a-z_]+\",\"reason\":\"$2" "$EV"; }
+never_started() { ! grep -qE "\"t\":\"step_started\",[^{]*\"step\":\"$1\"" "$EV"; }
+fired() { grep -qE "\"t\":\"watcher_fired\",[^{]*\"step\":\"$1\"" "$EV"; }
+not_fired() { ! grep -q '"t":"watcher_fired"' "$EV"; }
+outcome() { grep -qE "\"t\":\"run_finished\",.*\"outcome\":\"$1\"" "$EV"; }
+root_cause() { grep -qE "\"root_causes\":\[\"$1\"\]" "$EV"; }
+# before A B: step A finished before step B started (line order of the event stream).
+before() {
+  local a b
+  a=$(grep -nE "\"t\":\"step_finished\",[^{]*\"step\":\"$1\"" "$EV" | head -n1 | cut -d: -f1)
+  b=$(grep -nE "\"t\":\"step_started\",[^{]*\"step\":\"$2\"" "$EV" | head -n1 | cut -d: -f1)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+psql_sbx() { "$sbx" psql "$ROOT" -XAtqc "$1"; }
+alembic() { psql_sbx 'SELECT version_num FROM alembic_version'; }
+celery_version() { psql_sbx "SELECT value #>> '{}' FROM indico.settings WHERE module = 'celery' AND name = 'last_ping_version'"; }
+unit_active() { [ "$("$ROOT/bin/systemctl" is-active "$1")" = active ]; }
+unit_inactive() { [ "$("$ROOT/bin/systemctl" is-active "$1")" != active ]; }
+unit_unknown() { "$ROOT/bin/systemctl" status "$1" >/dev/null 2>&1; [ $? = 4 ]; }
+output_has() { grep -qF -- "$1" "$STATE/out.txt"; }
+step_log_has() { grep -qF -- "$2" "$STATE"/st/*/runs/*/steps/"$1".log; }
+mode_of() { stat -c %a "$1"; }
+owner_of() { stat -c %U:%G "$1"; }
+sbx_user() { sed -n 's/^indico_user = "\(.*\)"$/\1/p' "$STATE/vars.toml"; }
+ordo_status() { "$ordo" status "$PLAN" --state-dir "$STATE/st" --no-color >"$STATE/status.txt" 2>&1; }
+
+host_up() {  # host_up v2|fresh [faults...]
+  local mode=$1
+  shift
+  ROOT=$(mktemp -d /tmp/oe2x.XXXXXX)
+  STATE=$(mktemp -d /tmp/oe2x-state.XXXXXX)
+  EV=$STATE/events.jsonl
+  "$sbx" up "$ROOT" "--$mode" "$@" >"$STATE/sandbox-up.txt" 2>&1 || { cat "$STATE/sandbox-up.txt"; return 1; }
+  "$sbx" env "$ROOT" >"$STATE/vars.toml"
+  if [ "$mode" = v2 ]; then PLAN=plans/indico-2x-to-3x-inplace.toml; else PLAN=plans/indico-2x-to-3x.toml; fi
+}
+host_down() {
+  [ -n "$ROOT" ] && "$sbx" down "$ROOT" >/dev/null 2>&1
+  [ -n "$STATE" ] && { [ "$CASE_OK" = 1 ] && rm -rf "$STATE" || echo "    (kept $STATE)"; }
+  ROOT= STATE=
+}
+run_plan() {  # run_plan [ordo args...]: runs the plan, $RC is its exit code
+  PATH="$ROOT/bin:$PATH" "$ordo" run "$PLAN" --vars "$STATE/vars.toml" \
+    --state-dir "$STATE/st" --events "$EV" -j 2 --no-color --yes "$@" >"$STATE/out.txt" 2>&1
+  RC=$?
+}
+resume_plan() {  # resume_plan [ordo args...]: the resumed part's events go to events-resume.jsonl
+  EV=$STATE/events-resume.jsonl
+  PATH="$ROOT/bin:$PATH" "$ordo" resume "$PLAN" --state-dir "$STATE/st" --events "$EV" -j 2 \
+    --no-color --yes "$@" >"$STATE/out.txt" 2>&1
+  RC=$?
+}
+
+# --- in place (plans/indico-2x-to-3x-inplace.toml on a 2.x host) -----------------------------
+
+case_inplace_happy() {
+  host_up v2 || return 1
+  local io=$ROOT/opt/indico user
+  user=$(sbx_user)
+  check "2.x host: distro uwsgi.service runs" unit_active uwsgi.service
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "livesync schema at its 3.x head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = $LIVESYNC_HEAD ]
+  check "data kept (3 events)" [ "$(psql_sbx 'SELECT count(*) FROM events')" = 3 ]
+  check "2.x data migrated (no legacy settings left)" [ "$(psql_sbx "SELECT count(*) FROM indico.settings WHERE module = 'legacy'")" = 0 ]
+  check "database backup written" compgen -G "$ROOT/backup/indico-*.dump" >/dev/null
+  check "backup is a real custom-format dump of the 2.x schema" bash -c "pg_restore -l $ROOT/backup/indico-*.dump | grep -q 'TABLE public events'"
+  local orig=$ROOT/backup/archive-*/event/0/1/2/1-timetable.pdf
+  check "archive backed up with owner and mode" bash -c "f=\$(echo $orig); [ \"\$(stat -c %U:%G:%a \"\$f\")\" = \"\$(stat -c %U:%G:%a $io/archive/event/0/1/2/1-timetable.pdf)\" ]"
+  check "distro uWSGI packages removed" [ ! -s "$ROOT/state/dpkg" ]
+  check "distro uwsgi binary gone" [ ! -e "$ROOT/usr/bin/uwsgi" ]
+  check "old uWSGI app config deleted" [ ! -e "$ROOT/etc/uwsgi/apps-available/indico.ini" ]
+  check "uwsgi.service no longer exists" unit_unknown uwsgi.service
+  check "uwsgi.service disabled" [ ! -e "$ROOT/etc/systemd/system/multi-user.target.wants/uwsgi.service" ]
+  check "indico-uwsgi.service written" grep -qF "ExecStart=$io/.venv/bin/uwsgi --ini $ROOT/etc/uwsgi-indico.ini" "$ROOT/etc/systemd/system/indico-uwsgi.service"
+  check "uwsgi-indico.ini written" grep -qF "touch-reload = $io/web/indico.wsgi" "$ROOT/etc/uwsgi-indico.ini"
+  check "indico-uwsgi enabled" [ "$("$ROOT/bin/systemctl" is-enabled indico-uwsgi.service)" = enabled ]
+  check "indico-uwsgi active" unit_active indico-uwsgi.service
+  check "celery active" unit_active indico-celery.service
+  check "celery runs 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+  check "venv recreated on Python 3.12" [ "$(cat "$ROOT/state/python")" = 3.12.4 ]
+  check "venv has uWSGI" [ -x "$io/.venv/bin/uwsgi" ]
+  check "web/static points into python3.12" bash -c "readlink '$io/web/static' | grep -q python3.12/site-packages"
+  check "removed plugins flagged" step_log_has update-config "FLAGGED: plugins that no longer exist in Indico 3.x: search vc_vidyo"
+  check "flagged before the first indico command" before update-config create-symlinks
+  check "PLUGINS without the removed plugins" grep -qx "PLUGINS = {'livesync', 'payment_manual'}" "$io/etc/indico.conf"
+  check "CACHE_BACKEND dropped" bash -c "! grep -q '^CACHE_BACKEND' '$io/etc/indico.conf'"
+  check "old config kept as indico.conf.2x" grep -q "^CACHE_BACKEND" "$io/etc/indico.conf.2x"
+  check "TLS gate answered" finished confirm-tls succeeded
+  check "watchdog did not fire" not_fired
+  check "no stray session ended" skipped end-stray-sessions not_applicable
+}
+
+case_inplace_lock() {
+  # A forgotten session idle in transaction on events: the core migration waits on it, the
+  # watchdog fires, the stray session is ended (Indico is stopped: restarting uWSGI would be wrong).
+  host_up v2 --hold-lock || return 1
+  local stray
+  stray=$(psql_sbx "SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction'")
+  check "a stray session holds a transaction" [ -n "$stray" ]
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "watchdog fired" fired lock-wait-watchdog
+  check "end-stray-sessions ran" finished end-stray-sessions succeeded
+  check "the stray session is gone" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE pid = $stray")" = 0 ]
+  check "db-upgrade succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "summary names the firing" output_has "fired lock-wait-watchdog"
+  ordo_status
+  check "ordo status shows the firing" grep -q 'fired 1×: ordo-db-upgrade (pid ' "$STATE/status.txt"
+}
+
+case_inplace_pip_failure() {
+  # pip fails in the new venv: the 2.x site cannot come back (uWSGI uninstalled, venv gone), so
+  # nothing is started on half-installed code; the root cause is named; after fixing, resume.
+  host_up v2 --fail pip || return 1
+  run_plan
+  check "exit 1" [ "$RC" = 1 ]
+  check "pip-install failed" finished pip-install failed
+  check "root cause named" root_cause pip-install
+  check "summary names the root cause" output_has "root cause: pip-install"
+  check "db-upgrade never started" never_started db-upgrade
+  check "schema untouched" [ "$(alembic)" = $HEAD_2X ]
+  check "celery not started on the broken venv" unit_inactive indico-celery.service
+  check "no uWSGI started" unit_inactive indico-uwsgi.service
+  "$sbx" fault "$ROOT" clear fail-pip
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "resume succeeded" outcome succeeded
+  check "venv not recreated again" never_started recreate-venv
+  check "backups not made again" never_started backup-db
+  check "pip-install ran again" finished pip-install succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+  check "indico-uwsgi active" unit_active indico-uwsgi.service
+  ordo_status
+  check "status: finished, succeeded" grep -q ': finished, succeeded' "$STATE/status.txt"
+  check "status: pip-install succeeded on attempt 2" grep -qE '^pip-install +succeeded +2 ' "$STATE/status.txt"
+}
+
+case_inplace_migration_failure() {
+  host_up v2 --fail migration || return 1
+  run_plan
+  check "exit 1" [ "$RC" = 1 ]
+  check "db-upgrade failed" finished db-upgrade failed
+  check "root cause named" root_cause db-upgrade
+  check "schema unchanged (rolled back)" [ "$(alembic)" = $HEAD_2X ]
+  check "no visibility column (rolled back)" [ "$(psql_sbx "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'visibility'")" = 0 ]
+  check "plugin migrations not run" never_started db-upgrade-plugins
+  check "TLS gate not asked" never_started confirm-tls
+  check "services not started" never_started start-services
+  check "celery stays stopped" unit_inactive indico-celery.service
+}
+
+case_inplace_no_plugins() {
+  host_up v2 --no-plugins || return 1
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "pip-plugins skipped (condition)" skip_reason pip-plugins "condition false"
+  check "db-upgrade-plugins skipped (condition)" skip_reason db-upgrade-plugins "condition false"
+  check "indico-plugins not installed" bash -c "! grep -q '^indico-plugins ' '$ROOT/state/installed'"
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "PLUGINS stays empty" grep -qx "PLUGINS = set()" "$ROOT/opt/indico/etc/indico.conf"
+}
+
+case_inplace_el() {
+  # EL: yum removes the distro uWSGI (uwsgi-plugin-python2, /etc/uwsgi.ini and the unit
+  # drop-in); pip builds psycopg2 with PostgreSQL's bin dir on PATH.
+  host_up v2 --el-host || return 1
+  run_plan --fact os_family=rhel
+  check "exit 0" [ "$RC" = 0 ]
+  check "remove-distro-uwsgi-el ran" finished remove-distro-uwsgi-el succeeded
+  check "Debian removal skipped" skipped remove-distro-uwsgi not_applicable
+  check "/etc/uwsgi.ini deleted" [ ! -e "$ROOT/etc/uwsgi.ini" ]
+  check "uwsgi.service drop-in deleted" [ ! -e "$ROOT/etc/systemd/system/uwsgi.service.d" ]
+  check "packages removed" [ ! -s "$ROOT/state/dpkg" ]
+  check "pip-install-el ran" finished pip-install-el succeeded
+  check "celery runs 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+}
+
+# --- fresh server (plans/indico-2x-to-3x.toml) -----------------------------------------------
+
+case_fresh_happy() {
+  host_up fresh || return 1
+  local io=$ROOT/opt/indico user group
+  user=$(sbx_user)
+  group=$(sed -n 's/^web_group = "\(.*\)"$/\1/p' "$STATE/vars.toml")
+  check "fresh host: empty database" [ "$(psql_sbx "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "dump restored (3 users, 3 events, attachments)" [ "$(psql_sbx 'SELECT count(*) FROM users'),$(psql_sbx 'SELECT count(*) FROM events'),$(psql_sbx 'SELECT count(*) FROM attachments')" = 3,3,3 ]
+  check "restored from the 2.x schema" step_log_has restore-db "$HEAD_2X is the old schema version"
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "livesync schema at its 3.x head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = $LIVESYNC_HEAD ]
+  local f=$io/archive/event/0/1/2/1-timetable.pdf
+  check "archive file copied" cmp -s "$f" "$ROOT/transfer/indico-2x-archive/event/0/1/2/1-timetable.pdf"
+  check "archive file owner/group" [ "$(owner_of "$f")" = "$user:$group" ]
+  check "archive file mode 640" [ "$(mode_of "$f")" = 640 ]
+  check "archive dir mode 750" [ "$(mode_of "$io/archive/event/0/1")" = 750 ]
+  check "every archive file is the indico user's" [ -z "$(find "$io/archive" ! -user "$user")" ]
+  check "wizard dirs created" bash -c "for d in archive cache log tmp etc web; do [ -d '$io'/\$d ] || exit 1; done"
+  check "web dir mode 750" [ "$(mode_of "$io/web")" = 750 ]
+  check "indico.conf written, 640" [ "$(mode_of "$io/etc/indico.conf")" = 640 ]
+  check "SECRET_KEY carried over" [ "$(grep '^SECRET_KEY' "$io/etc/indico.conf")" = "$(grep '^SECRET_KEY' "$ROOT/transfer/indico-2x.conf")" ]
+  check "LDAP settings carried over" grep -q '^AUTH_PROVIDERS = ' "$io/etc/indico.conf"
+  check "CACHE_BACKEND dropped" bash -c "! grep -q '^CACHE_BACKEND' '$io/etc/indico.conf'"
+  check "3.x paths" grep -qx "STORAGE_BACKENDS = {'default': 'fs:$io/archive'}" "$io/etc/indico.conf"
+  check "config diff shown" step_log_has config-diff "-CACHE_BACKEND = 'redis'"
+  check "config diff shows the plugins dropped" step_log_has config-diff "+PLUGINS = {'livesync', 'payment_manual'}"
+  check "the gate came after the diff" before config-diff review-config
+  check "gate answered yes" finished review-config succeeded
+  check "removed plugins flagged" step_log_has check-plugins "FLAGGED: plugins that no longer exist in Indico 3.x: search vc_vidyo"
+  check "flagged before any indico command" before check-plugins logging-config
+  check "logging.yaml created" [ -f "$io/etc/logging.yaml" ]
+  check "indico.wsgi in place" [ -f "$io/web/indico.wsgi" ]
+  check "~/.indico.conf link" [ "$(readlink "$io/.indico.conf")" = "$io/etc/indico.conf" ]
+  check "indico upgraded to 3.3.12" grep -qx 'indico 3.3.12' "$ROOT/state/installed"
+  check "indico-uwsgi enabled and active" bash -c "[ \"\$('$ROOT/bin/systemctl' is-enabled indico-uwsgi.service)\" = enabled ] && [ \"\$('$ROOT/bin/systemctl' is-active indico-uwsgi.service)\" = active ]"
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+  check "watchdog did not fire" not_fired
+}
+
+case_fresh_lock() {
+  host_up fresh --hold-lock || return 1
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "watchdog fired" fired lock-wait-watchdog
+  check "end-stray-sessions ran" finished end-stray-sessions succeeded
+  check "no idle-in-transaction session left" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 0 ]
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "summary names the firing" output_has "fired lock-wait-watchdog"
+}
+
+case_fresh_pip_failure() {
+  # pip fails: nothing of Indico runs yet on the new server and the old one is untouched, so
+  # nothing is restored or started; the root cause is named; resume after fixing completes.
+  host_up fresh --fail pip || return 1
+  run_plan
+  check "exit 1" [ "$RC" = 1 ]
+  check "pip-indico failed" finished pip-indico failed
+  check "root cause named" root_cause pip-indico
+  check "summary names the root cause" output_has "root cause: pip-indico"
+  check "db-upgrade never started" never_started db-upgrade
+  check "no service started" never_started start-services
+  check "celery not running" unit_inactive indico-celery.service
+  local restores
+  restores=$(grep -cE '"t":"step_started",[^{]*"step":"restore-db"' "$EV")
+  "$sbx" fault "$ROOT" clear fail-pip
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "resume succeeded" outcome succeeded
+  check "pip-indico ran again" finished pip-indico succeeded
+  check "the database restored once in all" [ $((restores + $(grep -cE '"t":"step_started",[^{]*"step":"restore-db"' "$EV"))) = 1 ]
+  check "config not written again" never_started write-config
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+  ordo_status
+  check "status: finished, succeeded" grep -q ': finished, succeeded' "$STATE/status.txt"
+  check "status: pip-indico succeeded on attempt 2" grep -qE '^pip-indico +succeeded +2 ' "$STATE/status.txt"
+}
+
+case_fresh_migration_failure() {
+  host_up fresh --fail migration || return 1
+  run_plan
+  check "exit 1" [ "$RC" = 1 ]
+  check "db-upgrade failed" finished db-upgrade failed
+  check "root cause named" root_cause db-upgrade
+  check "schema is the restored 2.x one (rolled back)" [ "$(alembic)" = $HEAD_2X ]
+  check "plugin migrations not run" never_started db-upgrade-plugins
+  check "services not started" never_started start-services
+  check "celery not running" unit_inactive indico-celery.service
+  check "uWSGI not running" unit_inactive indico-uwsgi.service
+}
+
+case_fresh_no_plugins() {
+  host_up fresh --no-plugins || return 1
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "pip-plugins skipped (condition)" skip_reason pip-plugins "condition false"
+  check "db-upgrade-plugins skipped (condition)" skip_reason db-upgrade-plugins "condition false"
+  check "PLUGINS empty" grep -qx "PLUGINS = set()" "$ROOT/opt/indico/etc/indico.conf"
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+}
+
+case_fresh_el() {
+  host_up fresh --el-host || return 1
+  run_plan --fact os_family=rhel
+  check "exit 0" [ "$RC" = 0 ]
+  check "pip-indico-el ran" finished pip-indico-el succeeded
+  check "pip-indico skipped" skipped pip-indico not_applicable
+  check "indico upgraded to 3.3.12" grep -qx 'indico 3.3.12' "$ROOT/state/installed"
+}
+
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(inplace_happy inplace_lock inplace_pip_failure
+  inplace_migration_failure inplace_no_plugins inplace_el fresh_happy fresh_lock
+  fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el)
+for c in "${cases[@]}"; do
+  echo "case $c"
+  CASE_OK=1
+  "case_$c" || CASE_OK=0
+  if [ "$CASE_OK" = 1 ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); failed_cases+=("$c")
+    [ -n "$STATE" ] && [ -f "$STATE/out.txt" ] && sed 's/^/    | /' "$STATE/out.txt" | tail -40
+  fi
+  host_down
+done
+[ $fail -gt 0 ] && echo "failed: ${failed_cases[*]}"
+echo "ordo-test: $pass passed, $fail failed"
+[ $fail = 0 ]
