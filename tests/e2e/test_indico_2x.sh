@@ -201,6 +201,13 @@ case_inplace_migration_failure() {
   check "TLS gate not asked" never_started confirm-tls
   check "services not started" never_started start-services
   check "celery stays stopped" unit_inactive indico-celery.service
+  "$sbx" fault "$ROOT" clear fail-migration
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "venv not recreated again" never_started recreate-venv
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
 }
 
 case_inplace_no_plugins() {
@@ -324,6 +331,13 @@ case_fresh_migration_failure() {
   check "services not started" never_started start-services
   check "celery not running" unit_inactive indico-celery.service
   check "uWSGI not running" unit_inactive indico-uwsgi.service
+  "$sbx" fault "$ROOT" clear fail-migration
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "database not restored again" never_started restore-db
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
 }
 
 case_fresh_no_plugins() {
