@@ -68,7 +68,7 @@ host_down() {
 }
 run_plan() {  # run_plan [ordo args...]: runs the plan, $RC is its exit code
   PATH="$ROOT/bin:$PATH" "$ordo" run "$PLAN" --vars "$STATE/vars.toml" \
-    --state-dir "$STATE/st" --events "$EV" -j 2 --no-color --yes "$@" >"$STATE/out.txt" 2>&1
+    --state-dir "$STATE/st" --events "$EV" -j 2 --no-color ${YES-"--yes"} "$@" >"$STATE/out.txt" 2>&1 </dev/null
   RC=$?
 }
 resume_plan() {  # resume_plan [ordo args...]: the resumed part's events go to events-resume.jsonl
@@ -112,12 +112,34 @@ case_inplace_happy() {
   check "web/static points into python3.12" bash -c "readlink '$io/web/static' | grep -q python3.12/site-packages"
   check "removed plugins flagged" step_log_has update-config "FLAGGED: plugins that no longer exist in Indico 3.x: search vc_vidyo"
   check "flagged before the first indico command" before update-config create-symlinks
+  check "the gate shows the config diff" step_log_has review-config "-PLUGINS = {'livesync', 'payment_manual', 'search', 'vc_vidyo'}"
+  check "the gate shows the new PLUGINS" step_log_has review-config "+PLUGINS = {'livesync', 'payment_manual'}"
+  check "the gate came before uWSGI was uninstalled" before review-config remove-distro-uwsgi
+  check "2.x site not restored (not needed)" skipped restore-2x-site not_applicable
   check "PLUGINS without the removed plugins" grep -qx "PLUGINS = {'livesync', 'payment_manual'}" "$io/etc/indico.conf"
   check "CACHE_BACKEND dropped" bash -c "! grep -q '^CACHE_BACKEND' '$io/etc/indico.conf'"
   check "old config kept as indico.conf.2x" grep -q "^CACHE_BACKEND" "$io/etc/indico.conf.2x"
   check "TLS gate answered" finished confirm-tls succeeded
   check "watchdog did not fire" not_fired
   check "no stray session ended" skipped end-stray-sessions not_applicable
+}
+
+case_inplace_refused() {
+  # No terminal and no --yes: the config gate takes its default, no. Nothing irreversible has
+  # happened yet, so the plan brings the 2.x site back: its config, uWSGI and Celery.
+  host_up v2 || return 1
+  YES= run_plan
+  check "exit 3 (refused)" [ "$RC" = 3 ]
+  check "review-config refused" finished review-config failed
+  check "restore-2x-site ran" finished restore-2x-site succeeded
+  check "uWSGI never uninstalled" never_started remove-distro-uwsgi
+  check "distro packages still there" [ -x "$ROOT/usr/bin/uwsgi" ]
+  check "2.x config back" grep -qx "PLUGINS = {'livesync', 'payment_manual', 'search', 'vc_vidyo'}" "$ROOT/opt/indico/etc/indico.conf"
+  check "uwsgi.service running again" unit_active uwsgi.service
+  check "uwsgi.service enabled again" [ "$("$ROOT/bin/systemctl" is-enabled uwsgi.service)" = enabled ]
+  check "celery running again" unit_active indico-celery.service
+  check "still 2.x" [ "$(alembic)" = $HEAD_2X ]
+  check "Python 2 venv kept" [ "$(cat "$ROOT/state/python")" = 2.7.18 ]
 }
 
 case_inplace_lock() {
@@ -179,6 +201,13 @@ case_inplace_migration_failure() {
   check "TLS gate not asked" never_started confirm-tls
   check "services not started" never_started start-services
   check "celery stays stopped" unit_inactive indico-celery.service
+  "$sbx" fault "$ROOT" clear fail-migration
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "venv not recreated again" never_started recreate-venv
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
 }
 
 case_inplace_no_plugins() {
@@ -235,9 +264,11 @@ case_fresh_happy() {
   check "LDAP settings carried over" grep -q '^AUTH_PROVIDERS = ' "$io/etc/indico.conf"
   check "CACHE_BACKEND dropped" bash -c "! grep -q '^CACHE_BACKEND' '$io/etc/indico.conf'"
   check "3.x paths" grep -qx "STORAGE_BACKENDS = {'default': 'fs:$io/archive'}" "$io/etc/indico.conf"
-  check "config diff shown" step_log_has config-diff "-CACHE_BACKEND = 'redis'"
-  check "config diff shows the plugins dropped" step_log_has config-diff "+PLUGINS = {'livesync', 'payment_manual'}"
-  check "the gate came after the diff" before config-diff review-config
+  check "config diff made" step_log_has config-diff "-CACHE_BACKEND = 'redis'"
+  check "the gate shows the diff" step_log_has review-config "-CACHE_BACKEND = 'redis'"
+  check "the gate shows the plugins dropped" step_log_has review-config "+PLUGINS = {'livesync', 'payment_manual'}"
+  check "the gate shows the new paths" step_log_has review-config "+STORAGE_BACKENDS = {'default': 'fs:$io/archive'}"
+  check "the gate came before anything installed or restored" before review-config restore-db
   check "gate answered yes" finished review-config succeeded
   check "removed plugins flagged" step_log_has check-plugins "FLAGGED: plugins that no longer exist in Indico 3.x: search vc_vidyo"
   check "flagged before any indico command" before check-plugins logging-config
@@ -300,6 +331,13 @@ case_fresh_migration_failure() {
   check "services not started" never_started start-services
   check "celery not running" unit_inactive indico-celery.service
   check "uWSGI not running" unit_inactive indico-uwsgi.service
+  "$sbx" fault "$ROOT" clear fail-migration
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "database not restored again" never_started restore-db
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
 }
 
 case_fresh_no_plugins() {
@@ -322,7 +360,7 @@ case_fresh_el() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(inplace_happy inplace_lock inplace_pip_failure
+[ ${#cases[@]} -gt 0 ] || cases=(inplace_happy inplace_refused inplace_lock inplace_pip_failure
   inplace_migration_failure inplace_no_plugins inplace_el fresh_happy fresh_lock
   fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el)
 for c in "${cases[@]}"; do
