@@ -115,6 +115,18 @@ std::string values_used(const Expr& e, const Scope& scope) {
   return out;
 }
 
+// What a `when` came out as, for "condition true (...)": the values of the names it reads, or,
+// when it reads none (only literals and functions such as exists()), the condition itself
+// with its ${...} resolved.
+std::string condition_shown(const Expr& e, const StepDecl& s, const Scope& scope) {
+  std::string used = values_used(e, scope);
+  if (!used.empty()) return used;
+  auto t = Template::parse(s.when->text, s.when->loc);
+  if (t.ok())
+    if (auto text = t->render(scope); text.ok()) return text.value();
+  return s.when->text;
+}
+
 }  // namespace
 
 std::vector<StepForecast> forecast(const Plan& plan, const Graph& graph, const VarValues& vars,
@@ -166,9 +178,9 @@ std::vector<StepForecast> forecast(const Plan& plan, const Graph& graph, const V
       f.verdict += " (when: " + value.error().message + ")";
     } else if (!value.value()) {
       f.kind = StepForecast::Kind::Skipped;
-      f.verdict = "skipped: condition false (" + values_used(*expr, scope) + ")";
+      f.verdict = "skipped: condition false (" + condition_shown(*expr, s, scope) + ")";
     } else if (f.kind == StepForecast::Kind::WillRun) {
-      f.verdict = "will run: condition true (" + values_used(*expr, scope) + ")";
+      f.verdict = "will run: condition true (" + condition_shown(*expr, s, scope) + ")";
     }
   }
   return out;

@@ -1,0 +1,1 @@
+plan tests/golden/cli/plans/literal_condition.toml
