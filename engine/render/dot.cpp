@@ -76,8 +76,9 @@ std::string node_attrs(const ViewNode& node, const RenderOptions& opts) {
     attrs.push_back(
         "shape=box, style=\"dashed,rounded\", color=\"#9e9e9e\", "
         "fontcolor=\"#757575\", fontsize=9");
-    attrs.push_back("tooltip=" + quote(std::to_string(node.hidden) +
-                                       " steps not shown (ordo graph --focus … --depth N)"));
+    attrs.push_back("tooltip=" +
+                    quote(std::to_string(node.hidden) + (node.hidden == 1 ? " step" : " steps") +
+                          " not shown: a larger --depth shows more"));
   } else {
     bool group = node.kind == ViewNodeKind::Group;
     if (group) attrs.push_back("shape=box3d");

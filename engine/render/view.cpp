@@ -265,8 +265,9 @@ Result<GraphView> make_view(const Plan& plan, const Graph& graph, const ViewSpec
 }
 
 RenderOptions view_options(const GraphView& view, const RenderOptions& run) {
-  static const char* const kWorstFirst[] = {"failed",    "timed_out", "cancelled",  "running",
-                                            "succeeded", "skipped",   "not_reached"};
+  // A group with a step never reached is not done, whatever the others did.
+  static const char* const kWorstFirst[] = {"failed",      "timed_out", "cancelled", "running",
+                                            "not_reached", "succeeded", "skipped"};
   RenderOptions o = run;
   for (const ViewNode& node : view.nodes) {
     if (node.kind != ViewNodeKind::Group) continue;

@@ -82,9 +82,9 @@ GraphView full_view(const Plan& plan, const Graph& graph);
 Result<GraphView> make_view(const Plan& plan, const Graph& graph, const ViewSpec& spec);
 
 // Run options (RenderOptions keyed by step id) extended to a view's group nodes: a group's state
-// is the worst of its members' (failed > timed out > cancelled > running > succeeded > skipped >
-// not reached), its detail counts the members per state, and its firings are the sum of its
-// watchers'.
+// is the worst of its members' (failed > timed out > cancelled > running > not reached >
+// succeeded > skipped), its detail counts the members per state ("1 failed · 3 succeeded"), its
+// note names the members not succeeded, and its firings are the sum of its watchers'.
 RenderOptions view_options(const GraphView& view, const RenderOptions& run);
 
 }  // namespace ordo
