@@ -87,7 +87,7 @@ int ordo_main(int argc, char** argv) {
                    "with --focus: how many edges to follow each way (default: " +
                        std::to_string(kDefaultFocusDepth) + ")")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 1000000))
       ->needs(graph_focus);
   graph
       ->add_option("--collapse", graph_opts.collapse,

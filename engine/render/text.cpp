@@ -115,7 +115,8 @@ class TextRenderer {
     for (size_t v = 0; v < view.nodes.size(); ++v) {
       const ViewNode& s = view.nodes[v];
       if (s.kind == ViewNodeKind::Stub) continue;
-      idw_ = std::max(idw_, std::min(kMaxIdWidth, width(s.label)));
+      // The focus step is marked "▶ " before its id.
+      idw_ = std::max(idw_, std::min(kMaxIdWidth, width(s.label) + (s.focus ? 2 : 0)));
       // The column is as wide as the descriptions that have something after them.
       if (opts.with_descriptions && !s.watcher && !s.description.empty()) {
         has_desc_ = true;
