@@ -168,8 +168,12 @@ class TextRenderer {
       }
     }
     size_t n = view_.plan_steps;
-    words.push_back("(" + std::to_string(n) + (n == 1 ? " step, " : " steps, ") +
-                    std::to_string(waves) + (waves == 1 ? " wave)" : " waves)"));
+    // A cut view's waves are not the plan's: only the plan's size, then what is shown.
+    if (view_.scope.empty())
+      words.push_back("(" + std::to_string(n) + (n == 1 ? " step, " : " steps, ") +
+                      std::to_string(waves) + (waves == 1 ? " wave)" : " waves)"));
+    else
+      words.push_back("(" + std::to_string(n) + (n == 1 ? " step)" : " steps)"));
     size_t col = 0;
     wrap(out_, col, 2, words);
     out_ += "\n";
