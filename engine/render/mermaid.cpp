@@ -102,7 +102,7 @@ std::string render_mermaid(const GraphView& view, const RenderOptions& opts) {
     if (s.kind == ViewNodeKind::Group) {
       open = "([";
       close = "])";
-      groups.push_back(node(v));
+      if (!opts.state.count(s.id)) groups.push_back(node(v));  // else coloured by its state
     }
     if (s.kind == ViewNodeKind::Stub) {
       open = "[";
@@ -160,15 +160,9 @@ std::string render_mermaid(const GraphView& view, const RenderOptions& opts) {
     out += std::string("  classDef ") + state + " " + style + "\n";
     out += "  class " + join(members, ",") + " " + state + "\n";
   }
-  // Groups not coloured by a state keep a light blue fill (a class applied later wins in
-  // Mermaid, so the group class comes first).
-  if (!groups.empty()) {
-    std::vector<std::string> plain;
-    for (const std::string& g : groups)
-      if (!opts.state.count(view.nodes[std::stoi(g.substr(1))].id)) plain.push_back(g);
-    if (!plain.empty())
-      out += "  classDef group fill:#e3f2fd\n  class " + join(plain, ",") + " group\n";
-  }
+  // Groups without a run state get a light blue fill.
+  if (!groups.empty())
+    out += "  classDef group fill:#e3f2fd\n  class " + join(groups, ",") + " group\n";
   if (!stubs.empty())
     out +=
         "  classDef stub fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:4 3,color:#757575\n"

@@ -398,6 +398,14 @@ TEST_SUITE("render_view") {
     CHECK(dot.find(R"(label="⚡ fired 2×")") != std::string::npos);
     std::string text = render_text(v, o);
     CHECK(text.find("db (5 steps)       failed") != std::string::npos);
+    // Mermaid: the group's counts in its label, its state's class, not the plain group fill.
+    std::string m = render_mermaid(v, o);
+    int db = v.index("tag:db");
+    CHECK(m.find("  n" + std::to_string(db) + "([\"db (5 steps) · 1 failed · 1 timed out") !=
+          std::string::npos);
+    CHECK(m.find("classDef failed") != std::string::npos);
+    CHECK(m.find("classDef group") == std::string::npos);
+    CHECK(render_mermaid(v).find("classDef group fill:#e3f2fd") != std::string::npos);
   }
 
   TEST_CASE("mermaid shows watcher firings with a run, on the trigger or the watch edge") {
