@@ -51,7 +51,8 @@ int cmd_graph(const GraphOptions& opts) {
   if (opts.with_run) ro = view_options(*view, ro);
   if ((opts.format == "svg" || opts.format == "dot") && large_graph(*view))
     fmt::print(stderr,
-               "ordo: {} nodes: using Graphviz's fast layout settings (nslimit, mclimit); "
+               "ordo: {} nodes: using a fast Graphviz layout (edge labels as xlabels, bounded "
+               "nslimit/mclimit); "
                "--focus STEP or --collapse TAG draw a smaller picture\n",
                view->nodes.size());
 

@@ -463,14 +463,22 @@ TEST_SUITE("render_view") {
     for (int i = 0; i <= static_cast<int>(kLargeGraphNodes); ++i) {
       auto& s = add(big, "s" + std::to_string(i), {});
       if (i > 0) s.requires_ = {sref("s" + std::to_string(i - 1))};
+      if (i == 12) s.after = {sref("s9")};
     }
     Graph g = build(big);
     GraphView v = full_view(big, g);
     CHECK(large_graph(v));
-    CHECK(render_dot(v).find("  nslimit=0.2;\n") != std::string::npos);
+    std::string dot = render_dot(v);
+    CHECK(dot.find("  nslimit=0.2;\n") != std::string::npos);
+    CHECK(dot.find("  mclimit=0.2;\n") != std::string::npos);
+    // Edge labels become xlabels (no label= on any edge line).
+    CHECK(dot.find(R"("s9" -> "s12" [style=dashed, xlabel="after"];)") != std::string::npos);
+    CHECK(dot.find(" label=\"after\"") == std::string::npos);
     GraphView small = view(big, g, focus("s10", 3));
     CHECK_FALSE(large_graph(small));
     CHECK(render_dot(small).find("nslimit") == std::string::npos);
+    CHECK(render_dot(small).find(R"("s9" -> "s12" [style=dashed, label="after"];)") !=
+          std::string::npos);
     CHECK(node(small, "more-up:s7").hidden == 7);
     CHECK(node(small, "more-down:s13").hidden == static_cast<int>(kLargeGraphNodes) - 13);
   }
