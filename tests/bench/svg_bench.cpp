@@ -1,8 +1,9 @@
 // ordo-svg-bench: how long `ordo graph --format svg` takes on a big plan. Generates a layered
 // plan (default 2,000 steps, 40 per layer, each requiring 2 of the layer before, every step
 // tagged with its part "part0".."part7", a lock-watchdog watching two steps and one step it
-// triggers), then times three pictures of it, each the median of 3 runs:
-//   whole plan, --collapse part0 --collapse part1 --collapse part2, --focus (a middle step).
+// triggers), then times pictures of it, each the median of 3 runs: the whole plan, three tags
+// collapsed, --focus on a middle step (alone and with a tag collapsed), and the whole of the
+// same plan with more edges that each skip 4 layers.
 // With --default-layout also times Graphviz's `dot -Tsvg` on the whole plan's DOT without the
 // fast-layout settings ordo adds above kLargeGraphNodes (once: it takes minutes).
 // A benchmark, not a test: it prints figures and never asserts a time.
@@ -27,7 +28,9 @@ namespace {
 
 constexpr int kWidth = 40;  // steps per layer
 
-void write_plan(const std::string& path, int n) {
+// `skip`: each step past layer 5 also requires one of 5 layers before (edges that skip ranks,
+// the hardest case for dot's x placement found so far).
+void write_plan(const std::string& path, int n, bool skip) {
   std::ofstream f(path);
   f << "[plan]\nname = \"svg-bench\"\ndescription = \"generated layered plan\"\n\n";
   for (int i = 0; i < n; ++i) {
@@ -39,6 +42,8 @@ void write_plan(const std::string& path, int n) {
       int a = start + i % kWidth, b = start + (i * 7 + 3) % kWidth;
       f << "requires = [\"s" << a << "\"";
       if (b != a) f << ", \"s" << b << "\"";
+      if (skip && i >= 5 * kWidth)
+        f << ", \"s" << (i / kWidth - 5) * kWidth + (i * 3 + 1) % kWidth << "\"";
       f << "]\n";
     }
     f << "\n";
@@ -121,7 +126,9 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   std::string plan = (dir / "plan.toml").string();
   std::string svg = (dir / "out.svg").string();
-  write_plan(plan, steps);
+  write_plan(plan, steps, false);
+  std::string skip_plan = (dir / "skip.toml").string();
+  write_plan(skip_plan, steps, true);
 
   std::printf(
       "ordo graph --format svg on a generated layered plan: %d steps + a watcher and the "
@@ -145,9 +152,12 @@ int main(int argc, char** argv) {
       {"--focus (middle step) --depth 2", {"--focus", middle, "--depth", "2"}},
       {"--focus (middle step) --depth 2 --collapse part4",
        {"--focus", middle, "--depth", "2", "--collapse", "part4"}},
+      {"whole plan, + edges skipping 4 layers", {}},
   };
   for (const Case& c : cases) {
-    std::vector<std::string> args = {ordo, "graph", plan, "--format", "svg", "-o", svg};
+    bool skip = c.name == cases.back().name;
+    std::vector<std::string> args = {ordo, "graph", skip ? skip_plan : plan, "--format", "svg",
+                                     "-o", svg};
     args.insert(args.end(), c.extra.begin(), c.extra.end());
     std::vector<double> wall, cpu;
     bool ok = true;
