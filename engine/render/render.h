@@ -51,7 +51,7 @@ std::string render_dot(const GraphView& view, const RenderOptions& opts = {});
 // Views with more nodes than this get a fast Graphviz layout: edge labels as xlabels (a single
 // `label` on an edge makes dot lay out every edge over two ranks) and bounded network simplex
 // and crossing minimisation (nslimit, nslimit1, mclimit). Without them `dot` took 20 s to over
-// 90 s of CPU on 2,000-step plans; with them about 2 s (tests/bench/svg_bench.cpp).
+// 90 s of CPU on 2,000-step plans; with them 1.2 to 4.3 s (tests/bench/svg_bench.cpp).
 inline constexpr size_t kLargeGraphNodes = 400;
 bool large_graph(const GraphView& view);
 
