@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "commands.h"
+#include "render/render.h"
 
 namespace ordo::cli {
 
@@ -75,6 +76,33 @@ int ordo_main(int argc, char** argv) {
       "colour the steps by a run's outcome: RUN-ID, a journal/events file, or nothing for the "
       "last run of the plan (put it after PLAN)");
   graph_run->expected(0, 1)->type_name("[RUN-ID]");
+  auto* graph_focus = graph->add_option(
+      "--focus", graph_opts.focus,
+      "draw only STEP and what it depends on and what depends on it, up to --depth "
+      "edges away (every edge kind); cut-off parts show as \"… N more upstream\" "
+      "stubs");
+  graph_focus->type_name("STEP");
+  graph
+      ->add_option("--depth", graph_opts.depth,
+                   "with --focus: how many edges to follow each way (default: " +
+                       std::to_string(kDefaultFocusDepth) + ")")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000000))
+      ->needs(graph_focus);
+  graph
+      ->add_option("--collapse", graph_opts.collapse,
+                   "draw all steps tagged TAG as one node (repeatable; a step with two such tags "
+                   "goes to the first given); with --run coloured by the worst outcome inside")
+      ->type_name("TAG")
+      ->allow_extra_args(false);
+  graph->footer(
+      "\nBig plans:\n"
+      "  ordo graph plan.toml --focus db-upgrade            # 2 edges up and down from it\n"
+      "  ordo graph plan.toml --focus db-upgrade --depth 1 --format svg -o near.svg\n"
+      "  ordo graph plan.toml --collapse backup --collapse verify   # one node per tag\n"
+      "Above " +
+      std::to_string(kLargeGraphNodes) +
+      " nodes, svg/dot use faster Graphviz layout settings (said on stderr).");
   add_common(graph, graph_opts.common);
 
   ReportOptions report_opts;

@@ -1,5 +1,6 @@
-// `ordo graph PLAN --format dot|mermaid|text|svg [-o FILE] [--run [RUN-ID]]`: draw the plan
-// graph; with --run, coloured by a run's outcome (the last run of the plan by default).
+// `ordo graph PLAN --format dot|mermaid|text|svg [-o FILE] [--run [RUN-ID]] [--focus STEP
+// [--depth N]] [--collapse TAG]...`: draw the plan graph, or the part of it around one step, with
+// tag groups as single nodes; with --run, coloured by a run's outcome (the last run by default).
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -37,13 +38,31 @@ int cmd_graph(const GraphOptions& opts) {
     }
     ro = run_render_options(loaded->plan, *run);
   }
+
+  ViewSpec spec;
+  spec.focus = opts.focus;
+  spec.depth = opts.depth < 0 ? kDefaultFocusDepth : opts.depth;
+  spec.collapse = opts.collapse;
+  Result<GraphView> view = make_view(loaded->plan, loaded->graph, spec);
+  if (!view.ok()) {
+    fmt::print(stderr, "ordo: {}\n", view.error().str());
+    return kExitInvalid;
+  }
+  if (opts.with_run) ro = view_options(*view, ro);
+  if ((opts.format == "svg" || opts.format == "dot") && large_graph(*view))
+    fmt::print(stderr,
+               "ordo: {} nodes: using a fast Graphviz layout (edge labels as xlabels, bounded "
+               "nslimit/mclimit); "
+               "--focus STEP or --collapse TAG draw a smaller picture\n",
+               view->nodes.size());
+
   std::string out;
   if (opts.format == "dot") {
-    out = render_dot(loaded->plan, loaded->graph, ro);
+    out = render_dot(*view, ro);
   } else if (opts.format == "mermaid") {
-    out = render_mermaid(loaded->plan, loaded->graph, ro);
+    out = render_mermaid(*view, ro);
   } else if (opts.format == "svg") {
-    auto svg = render_svg(loaded->plan, loaded->graph, ro);
+    auto svg = render_svg(*view, ro);
     if (!svg.ok()) {
       fmt::print(stderr, "ordo: {}\n", svg.error().str());
       return kExitFailed;
@@ -51,7 +70,7 @@ int cmd_graph(const GraphOptions& opts) {
     out = std::move(svg).value();
   } else {
     bool color = opts.output.empty() && use_color(1, opts.common);
-    out = render_text(loaded->plan, loaded->graph, ro, color);
+    out = render_text(*view, ro, color);
   }
 
   if (opts.output.empty() || opts.output == "-") {

@@ -37,6 +37,9 @@ struct GraphOptions {
   std::string output;           // -o FILE (empty: stdout)
   bool with_run = false;        // --run given: colour by a run's outcome
   std::string run;              // --run RUN-ID or a journal/events file ("": the last run)
+  std::string focus;            // --focus STEP ("": the whole plan)
+  int depth = -1;               // --depth N (-1: not given, the default)
+  std::vector<std::string> collapse;  // --collapse TAG..., in the order given
   CommonOptions common;
 };
 int cmd_graph(const GraphOptions& opts);

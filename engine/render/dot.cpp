@@ -68,39 +68,63 @@ std::string state_words(const std::string& state) {
 }
 
 // The attribute list of one node, "" when it has none.
-std::string node_attrs(const StepDecl& step, const RenderOptions& opts) {
+std::string node_attrs(const ViewNode& node, const RenderOptions& opts) {
   std::vector<std::string> attrs;
-  if (step.is_watcher()) attrs.push_back("shape=hexagon");
-  if (step.always) attrs.push_back("peripheries=2");
-  std::string state = lookup(opts.state, step.id);
-  const char* fill = state_fill_color(state);
-  if (*fill) {
-    const char* style = "style=\"rounded,filled\"";
-    if (state == "skipped") style = "style=\"rounded,filled,dashed\"";
-    if (state == "not_reached") style = "style=\"rounded,filled,dotted\"";
-    attrs.push_back(style);
-    attrs.push_back(std::string("fillcolor=\"") + fill + "\"");
+  if (node.kind == ViewNodeKind::Stub) {
+    // What a focus cut off: small grey text in a dashed box, not a step.
+    attrs.push_back("label=" + quote(node.label));
+    attrs.push_back(
+        "shape=box, style=\"dashed,rounded\", color=\"#9e9e9e\", "
+        "fontcolor=\"#757575\", fontsize=9");
+    attrs.push_back("tooltip=" +
+                    quote(std::to_string(node.hidden) + (node.hidden == 1 ? " step" : " steps") +
+                          " not shown: a larger --depth shows more"));
+  } else {
+    bool group = node.kind == ViewNodeKind::Group;
+    if (group) attrs.push_back("shape=box3d");
+    if (node.watcher && !group) attrs.push_back("shape=hexagon");
+    if (node.always) attrs.push_back("peripheries=2");
+    std::string state = lookup(opts.state, node.id);
+    const char* fill = state_fill_color(state);
+    if (*fill) {
+      const char* style = "style=\"rounded,filled\"";
+      if (state == "skipped") style = "style=\"rounded,filled,dashed\"";
+      if (state == "not_reached") style = "style=\"rounded,filled,dotted\"";
+      attrs.push_back(style);
+      attrs.push_back(std::string("fillcolor=\"") + fill + "\"");
+    } else if (group) {
+      attrs.push_back("style=filled, fillcolor=\"#e3f2fd\"");
+    }
+    // The failures are what a reader looks for first: a thick border in the state's colour.
+    if (state == "failed") attrs.push_back("color=\"#c62828\", penwidth=2");
+    if (state == "timed_out") attrs.push_back("color=\"#ef6c00\", penwidth=2");
+    if (state == "skipped" || state == "not_reached")
+      attrs.push_back("color=\"#9e9e9e\", fontcolor=\"#616161\"");
+    if (!state.empty()) {
+      // The label, and under it in smaller type the state and the detail.
+      std::string detail = lookup(opts.detail, node.id);
+      attrs.push_back(
+          "label=<" + html(node.label) + "<BR/><FONT POINT-SIZE=\"9\">" +
+          html(group ? detail : state_words(state) + (detail.empty() ? "" : " · " + detail)) +
+          "</FONT>>");
+    } else if (group) {
+      attrs.push_back("label=" + quote(node.label));
+    }
+    std::string tooltip;
+    if (opts.with_descriptions || group) tooltip = node.description;
+    if (!state.empty()) {
+      std::string note = lookup(opts.note, node.id);
+      if (!tooltip.empty()) tooltip += "\n";
+      tooltip += group          ? note
+                 : note.empty() ? state_words(state)
+                                : state_words(state) + ": " + note;
+    }
+    if (!tooltip.empty()) attrs.push_back("tooltip=" + quote(tooltip));
+    if (!opts.href_prefix.empty() && !group)
+      attrs.push_back("URL=" + quote(opts.href_prefix + node.id));
+    // The step the picture is about: a heavy border.
+    if (node.focus) attrs.push_back("penwidth=3");
   }
-  // The failures are what a reader looks for first: a thick border in the state's colour.
-  if (state == "failed") attrs.push_back("color=\"#c62828\", penwidth=2");
-  if (state == "timed_out") attrs.push_back("color=\"#ef6c00\", penwidth=2");
-  if (state == "skipped" || state == "not_reached")
-    attrs.push_back("color=\"#9e9e9e\", fontcolor=\"#616161\"");
-  if (!state.empty()) {
-    // The id, and under it in smaller type the state and the detail.
-    std::string detail = lookup(opts.detail, step.id);
-    attrs.push_back("label=<" + html(step.id) + "<BR/><FONT POINT-SIZE=\"9\">" +
-                    html(state_words(state) + (detail.empty() ? "" : " · " + detail)) + "</FONT>>");
-  }
-  std::string tooltip;
-  if (opts.with_descriptions) tooltip = step.description;
-  if (!state.empty()) {
-    std::string note = lookup(opts.note, step.id);
-    if (!tooltip.empty()) tooltip += "\n";
-    tooltip += note.empty() ? state_words(state) : state_words(state) + ": " + note;
-  }
-  if (!tooltip.empty()) attrs.push_back("tooltip=" + quote(tooltip));
-  if (!opts.href_prefix.empty()) attrs.push_back("URL=" + quote(opts.href_prefix + step.id));
   if (attrs.empty()) return "";
   std::string out = " [";
   for (size_t i = 0; i < attrs.size(); ++i) out += (i ? ", " : "") + attrs[i];
@@ -117,7 +141,8 @@ std::string fired_text(const std::string& watcher, const RenderOptions& opts) {
   return "";
 }
 
-std::string edge_attrs(const Graph& graph, const Edge& e, const RenderOptions& opts) {
+std::string edge_attrs(const GraphView& view, const ViewEdge& e, const RenderOptions& opts) {
+  if (e.stub) return " [style=dashed, color=\"#bdbdbd\", arrowhead=none]";
   switch (e.kind) {
     case EdgeKind::Requires:
       return "";
@@ -129,15 +154,16 @@ std::string edge_attrs(const Graph& graph, const Edge& e, const RenderOptions& o
       // A watcher that triggers nothing shows its firings on what it watches.
       std::string label = "👁 watches";
       bool triggers = false;
-      for (int ei : graph.out_edges(e.to))
-        triggers = triggers || graph.edges()[ei].kind == EdgeKind::TriggeredBy;
-      std::string fired = triggers ? "" : fired_text(graph.id(e.to), opts);
+      for (int ei : view.out[e.to])
+        triggers =
+            triggers || (view.edges[ei].kind == EdgeKind::TriggeredBy && !view.edges[ei].stub);
+      std::string fired = triggers ? "" : fired_text(view.nodes[e.to].id, opts);
       if (!fired.empty()) label += " · " + fired;
       // constraint=false: the watcher does not push what it watches (or itself) a rank over.
       return " [style=dotted, arrowhead=odot, label=" + quote(label) + ", constraint=false]";
     }
     case EdgeKind::TriggeredBy: {
-      std::string fired = fired_text(graph.id(e.from), opts);
+      std::string fired = fired_text(view.nodes[e.from].id, opts);
       return " [style=bold, color=\"#ef6c00\", fontcolor=\"#ef6c00\", label=" +
              quote(fired.empty() ? "⚡ fires" : fired) + "]";
     }
@@ -158,35 +184,66 @@ const char* state_fill_color(const std::string& state) {
   return "";
 }
 
+bool large_graph(const GraphView& view) {
+  return view.nodes.size() > kLargeGraphNodes;
+}
+
 std::string render_dot(const Plan& plan, const Graph& graph, const RenderOptions& opts) {
-  std::string out = "digraph " + quote(plan.name.empty() ? "plan" : plan.name) + " {\n";
+  return render_dot(full_view(plan, graph), opts);
+}
+
+std::string render_dot(const GraphView& view, const RenderOptions& opts) {
+  std::string out = "digraph " + quote(view.name) + " {\n";
   out += "  rankdir=LR;\n";
-  if (opts.with_descriptions && !plan.description.empty())
-    out += "  labelloc=t;\n  fontname=\"Helvetica\";\n  label=" +
-           quote(plan.name + " — " + plan.description) + ";\n";
+  std::string title = opts.with_descriptions && !view.description.empty()
+                          ? view.name + " — " + view.description
+                          : "";
+  if (!view.scope.empty()) title += (title.empty() ? view.name + " — " : "\n") + view.scope;
+  if (!title.empty())
+    out += "  labelloc=t;\n  fontname=\"Helvetica\";\n  label=" + quote(title) + ";\n";
+  const bool big = large_graph(view);
+  if (big) {
+    // Measured on a 2,000-step plan: with Graphviz's defaults `dot` took 20 s of CPU when one
+    // edge had a label (see the edges below) and over 90 s with edges that skip ranks, nearly
+    // all of it in network simplex placing x coordinates; bounding it keeps to ~2 s.
+    out += "  // " + std::to_string(view.nodes.size()) +
+           " nodes: fast layout (edge xlabels, bounded network simplex and crossing "
+           "minimisation)\n";
+    out += "  nslimit=0.2;\n  nslimit1=0.2;\n  mclimit=0.2;\n";
+  }
   out += "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=11];\n";
   out += "  edge [fontname=\"Helvetica\", fontsize=9];\n";
 
-  const int n = static_cast<int>(graph.size());
+  const int n = static_cast<int>(view.nodes.size());
   for (int v = 0; v < n; ++v)
-    out += "  " + quote(graph.id(v)) + node_attrs(plan.steps[v], opts) + ";\n";
-  for (const Edge& e : graph.edges())
-    out += "  " + quote(graph.id(e.from)) + " -> " + quote(graph.id(e.to)) +
-           edge_attrs(graph, e, opts) + ";\n";
+    out += "  " + quote(view.nodes[v].id) + node_attrs(view.nodes[v], opts) + ";\n";
+  for (const ViewEdge& e : view.edges) {
+    std::string attrs = edge_attrs(view, e, opts);
+    // One edge label makes `dot` give every edge of the graph a virtual node (labels sit on
+    // ranks of their own): on a big graph xlabels, placed after the layout, avoid that.
+    if (big) {
+      size_t at = attrs.find(" label=");
+      if (at != std::string::npos) attrs.insert(at + 1, "x");
+    }
+    out +=
+        "  " + quote(view.nodes[e.from].id) + " -> " + quote(view.nodes[e.to].id) + attrs + ";\n";
+  }
 
   // A watcher with no other ordering sits on the same rank as the first step it watches.
   for (int v = 0; v < n; ++v) {
     int watched = -1;
     bool ordered = false;
-    for (int ei : graph.in_edges(v)) {
-      const Edge& e = graph.edges()[ei];
+    for (int ei : view.in[v]) {
+      const ViewEdge& e = view.edges[ei];
+      if (e.stub) continue;
       if (e.kind != EdgeKind::Watches)
         ordered = true;
       else if (watched < 0)
         watched = e.from;
     }
     if (watched >= 0 && !ordered)
-      out += "  { rank=same; " + quote(graph.id(watched)) + "; " + quote(graph.id(v)) + "; }\n";
+      out += "  { rank=same; " + quote(view.nodes[watched].id) + "; " + quote(view.nodes[v].id) +
+             "; }\n";
   }
   out += "}\n";
   return out;

@@ -65,41 +65,93 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
+// "⚡ fired 2×" when the run says the watcher fired, "⚡ not fired" when it ran without firing,
+// "" when there is no run information about it (the same words as DOT).
+std::string fired_text(const std::string& watcher, const RenderOptions& opts) {
+  auto it = opts.fired.find(watcher);
+  if (it != opts.fired.end() && it->second > 0)
+    return "⚡ fired " + std::to_string(it->second) + "×";
+  if (opts.state.count(watcher)) return "⚡ not fired";
+  return "";
+}
+
 }  // namespace
 
 std::string render_mermaid(const Plan& plan, const Graph& graph, const RenderOptions& opts) {
+  return render_mermaid(full_view(plan, graph), opts);
+}
+
+std::string render_mermaid(const GraphView& view, const RenderOptions& opts) {
   std::string out;
-  std::string title = plan.name.empty() ? "plan" : plan.name;
-  if (opts.with_descriptions && !plan.description.empty()) title += " — " + plan.description;
+  std::string title = view.name;
+  if (opts.with_descriptions && !view.description.empty()) title += " — " + view.description;
+  if (!view.scope.empty()) title += " — " + view.scope;
   out += "flowchart LR\n";
   for (char& c : title)
     if (c == '\n' || c == '\r') c = ' ';
   out += "  %% " + title + "\n";
 
-  const int n = static_cast<int>(graph.size());
+  const int n = static_cast<int>(view.nodes.size());
+  std::vector<std::string> groups, stubs, focus;
   for (int v = 0; v < n; ++v) {
-    const StepDecl& s = plan.steps[v];
-    // Watchers are hexagons; `always` steps get the double-bordered subroutine shape.
-    const char* open = s.is_watcher() ? "{{" : s.always ? "[[" : "[";
-    const char* close = s.is_watcher() ? "}}" : s.always ? "]]" : "]";
-    out += "  " + node(v) + open + label(graph.id(v)) + close + "\n";
+    const ViewNode& s = view.nodes[v];
+    // Watchers are hexagons; `always` steps get the double-bordered subroutine shape; groups
+    // are stadiums; stubs plain boxes styled grey and dashed.
+    const char* open = s.watcher ? "{{" : s.always ? "[[" : "[";
+    const char* close = s.watcher ? "}}" : s.always ? "]]" : "]";
+    if (s.kind == ViewNodeKind::Group) {
+      open = "([";
+      close = "])";
+      if (!opts.state.count(s.id)) groups.push_back(node(v));  // else coloured by its state
+    }
+    if (s.kind == ViewNodeKind::Stub) {
+      open = "[";
+      close = "]";
+      stubs.push_back(node(v));
+    }
+    if (s.focus) focus.push_back(node(v));
+    std::string text = s.label;
+    if (s.kind == ViewNodeKind::Group) {
+      auto it = opts.detail.find(s.id);
+      if (it != opts.detail.end() && !it->second.empty()) text += " · " + it->second;
+    }
+    out += "  " + node(v) + open + label(text) + close + "\n";
   }
 
-  std::vector<std::string> red, orange;
-  for (size_t i = 0; i < graph.edges().size(); ++i) {
-    const Edge& e = graph.edges()[i];
-    out += "  " + node(e.from) + link(e.kind) + node(e.to) + "\n";
-    if (e.kind == EdgeKind::OnFailure) red.push_back(std::to_string(i));
-    if (e.kind == EdgeKind::TriggeredBy) orange.push_back(std::to_string(i));
+  std::vector<std::string> red, orange, grey;
+  for (size_t i = 0; i < view.edges.size(); ++i) {
+    const ViewEdge& e = view.edges[i];
+    std::string how = e.stub ? " -.- " : link(e.kind);
+    // With a run, watcher edges say how often the watcher fired (as DOT and SVG do).
+    if (!e.stub && e.kind == EdgeKind::Watches) {
+      bool triggers = false;
+      for (int ei : view.out[e.to])
+        triggers =
+            triggers || (view.edges[ei].kind == EdgeKind::TriggeredBy && !view.edges[ei].stub);
+      std::string fired = triggers ? "" : fired_text(view.nodes[e.to].id, opts);
+      if (!fired.empty()) how = " -.->|" + label("watches · " + fired) + "| ";
+    }
+    if (!e.stub && e.kind == EdgeKind::TriggeredBy) {
+      std::string fired = fired_text(view.nodes[e.from].id, opts);
+      if (!fired.empty()) how = " ==>|" + label(fired) + "| ";
+    }
+    out += "  " + node(e.from) + how + node(e.to) + "\n";
+    if (e.stub)
+      grey.push_back(std::to_string(i));
+    else if (e.kind == EdgeKind::OnFailure)
+      red.push_back(std::to_string(i));
+    else if (e.kind == EdgeKind::TriggeredBy)
+      orange.push_back(std::to_string(i));
   }
   if (!red.empty()) out += "  linkStyle " + join(red, ",") + " stroke:#d32f2f,color:#d32f2f\n";
   if (!orange.empty())
     out += "  linkStyle " + join(orange, ",") + " stroke:#ef6c00,color:#ef6c00\n";
+  if (!grey.empty()) out += "  linkStyle " + join(grey, ",") + " stroke:#bdbdbd\n";
 
   for (const char* state : kStates) {
     std::vector<std::string> members;
     for (int v = 0; v < n; ++v) {
-      auto it = opts.state.find(graph.id(v));
+      auto it = opts.state.find(view.nodes[v].id);
       if (it != opts.state.end() && it->second == state) members.push_back(node(v));
     }
     if (members.empty()) continue;
@@ -108,6 +160,15 @@ std::string render_mermaid(const Plan& plan, const Graph& graph, const RenderOpt
     out += std::string("  classDef ") + state + " " + style + "\n";
     out += "  class " + join(members, ",") + " " + state + "\n";
   }
+  // Groups without a run state get a light blue fill.
+  if (!groups.empty())
+    out += "  classDef group fill:#e3f2fd\n  class " + join(groups, ",") + " group\n";
+  if (!stubs.empty())
+    out +=
+        "  classDef stub fill:#fafafa,stroke:#9e9e9e,stroke-dasharray:4 3,color:#757575\n"
+        "  class " +
+        join(stubs, ",") + " stub\n";
+  if (!focus.empty()) out += "  style " + focus[0] + " stroke-width:3px\n";
   return out;
 }
 

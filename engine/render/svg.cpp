@@ -95,12 +95,16 @@ Error sys_error(const char* what) {
 }  // namespace
 
 Result<std::string> render_svg(const Plan& plan, const Graph& graph, const RenderOptions& opts) {
+  return render_svg(full_view(plan, graph), opts);
+}
+
+Result<std::string> render_svg(const GraphView& view, const RenderOptions& opts) {
   std::string dot = find_on_path("dot");
   if (dot.empty()) return make_error(kNoDot);
 
   TempFile input, errors;
   if (!input.ok() || !errors.ok()) return sys_error("cannot create a temp file");
-  if (!write_all(input.fd(), render_dot(plan, graph, opts))) return sys_error("write");
+  if (!write_all(input.fd(), render_dot(view, opts))) return sys_error("write");
 
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return sys_error("pipe");

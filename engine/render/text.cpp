@@ -110,15 +110,19 @@ void rtrim_lines(std::string& s) {
 
 class TextRenderer {
  public:
-  TextRenderer(const Plan& plan, const Graph& graph, const RenderOptions& opts, bool color)
-      : plan_(plan), graph_(graph), opts_(opts), color_(color) {
-    for (size_t v = 0; v < graph.size(); ++v) {
-      idw_ = std::max(idw_, std::min(kMaxIdWidth, width(graph.id(static_cast<int>(v)))));
+  TextRenderer(const GraphView& view, const RenderOptions& opts, bool color)
+      : view_(view), opts_(opts), color_(color) {
+    for (size_t v = 0; v < view.nodes.size(); ++v) {
+      const ViewNode& s = view.nodes[v];
+      if (s.kind == ViewNodeKind::Stub) continue;
+      // The focus step is marked "▶ " before its id.
+      idw_ = std::max(idw_, std::min(kMaxIdWidth, width(s.label) + (s.focus ? 2 : 0)));
       // The column is as wide as the descriptions that have something after them.
-      const StepDecl& s = plan.steps[v];
-      if (opts.with_descriptions && !s.is_watcher() && !s.description.empty()) {
+      if (opts.with_descriptions && !s.watcher && !s.description.empty()) {
         has_desc_ = true;
-        if (!graph.in_edges(static_cast<int>(v)).empty() || s.always)
+        bool stub_after = false;  // a downstream stub is listed after the description
+        for (int ei : view.out[v]) stub_after = stub_after || view.edges[ei].stub;
+        if (!view.in[v].empty() || stub_after || s.always)
           descw_ = std::max(descw_, width(s.description));
       }
     }
@@ -132,9 +136,9 @@ class TextRenderer {
   std::string render() {
     std::vector<std::vector<int>> waves;  // non-empty waves without the watchers
     std::vector<int> watchers;
-    for (const auto& wave : graph_.waves()) {
+    for (const auto& wave : view_.waves) {
       std::vector<int> shown;
-      for (int v : wave) (plan_.steps[v].is_watcher() ? watchers : shown).push_back(v);
+      for (int v : wave) (view_.nodes[v].watcher ? watchers : shown).push_back(v);
       if (!shown.empty()) waves.push_back(std::move(shown));
     }
     std::sort(watchers.begin(), watchers.end());
@@ -153,34 +157,52 @@ class TextRenderer {
 
  private:
   void header(size_t waves) {
-    std::vector<std::string> words = {"plan", plan_.name.empty() ? "plan" : plan_.name};
-    if (opts_.with_descriptions && !plan_.description.empty()) {
+    std::vector<std::string> words = {"plan", view_.name};
+    if (opts_.with_descriptions && !view_.description.empty()) {
       words.push_back("—");
-      std::string d = plan_.description;
+      std::string d = view_.description;
       for (size_t i = 0, j; i < d.size(); i = j + 1) {
         j = d.find_first_of(" \n", i);
         if (j == std::string::npos) j = d.size();
         if (j > i) words.push_back(d.substr(i, j - i));
       }
     }
-    size_t n = graph_.size();
-    words.push_back("(" + std::to_string(n) + (n == 1 ? " step, " : " steps, ") +
-                    std::to_string(waves) + (waves == 1 ? " wave)" : " waves)"));
+    size_t n = view_.plan_steps;
+    // A cut view's waves are not the plan's: only the plan's size, then what is shown.
+    if (view_.scope.empty())
+      words.push_back("(" + std::to_string(n) + (n == 1 ? " step, " : " steps, ") +
+                      std::to_string(waves) + (waves == 1 ? " wave)" : " waves)"));
+    else
+      words.push_back("(" + std::to_string(n) + (n == 1 ? " step)" : " steps)"));
     size_t col = 0;
     wrap(out_, col, 2, words);
-    out_ += "\n\n";
+    out_ += "\n";
+    if (!view_.scope.empty()) {
+      // What this picture leaves out, before anything else.
+      std::vector<std::string> scope = {"showing"};
+      for (size_t i = 0, j; i < view_.scope.size(); i = j + 1) {
+        j = view_.scope.find(' ', i);
+        if (j == std::string::npos) j = view_.scope.size();
+        if (j > i) scope.push_back(view_.scope.substr(i, j - i));
+      }
+      col = 0;
+      wrap(out_, col, 2, scope);
+      out_ += "\n";
+    }
+    out_ += "\n";
   }
 
   // "  id  state  " with the id bold and the state coloured; returns the column reached.
   size_t lead(int v) {
-    const std::string& id = graph_.id(v);
-    out_ += "  " + (color_ ? "\x1b[1m" + id + "\x1b[0m" : id);
-    size_t col = 2 + width(id);
+    const std::string& id = view_.nodes[v].label;
+    std::string mark = view_.nodes[v].focus ? "▶ " : "";
+    out_ += "  " + mark + (color_ ? "\x1b[1m" + id + "\x1b[0m" : id);
+    size_t col = 2 + width(mark) + width(id);
     size_t idcol = 2 + idw_;
     out_ += spaces(idcol > col ? idcol - col : 0) + " ";
     col = std::max(col, idcol) + 1;
     if (statew_) {
-      std::string state = lookup(opts_.state, id);
+      std::string state = lookup(opts_.state, view_.nodes[v].id);
       out_ += color_ && !state.empty()
                   ? std::string("\x1b[") + state_sgr(state) + "m" + state + "\x1b[0m"
                   : state;
@@ -191,23 +213,24 @@ class TextRenderer {
   }
 
   void note_line(int v) {
-    std::string note = lookup(opts_.note, graph_.id(v));
+    std::string note = lookup(opts_.note, view_.nodes[v].id);
     if (note.empty()) return;
     size_t indent = 2 + idw_ + 1;
     out_ += spaces(indent) + "↳ " + truncate(note, kWidth - indent - 2) + "\n";
   }
 
   void step_line(int v) {
-    const StepDecl& s = plan_.steps[v];
+    const ViewNode& s = view_.nodes[v];
     size_t col = lead(v);
     std::vector<std::string> preds;
-    for (int ei : graph_.in_edges(v)) {
-      const Edge& e = graph_.edges()[ei];
-      preds.push_back(graph_.id(e.from) + kind_suffix(e.kind));
+    for (int ei : view_.in[v]) {
+      const ViewEdge& e = view_.edges[ei];
+      preds.push_back(view_.nodes[e.from].label + (e.stub ? "" : kind_suffix(e.kind)));
     }
     std::vector<std::string> words = list_words(std::move(preds));
     if (!words.empty()) words[0] = "← " + words[0];
     if (s.always) words.push_back("[always]");
+    stub_words(v, words);
     if (has_desc_) {
       // Without predecessors the description may use the rest of the line.
       size_t room = words.empty() ? std::max(descw_, kWidth - std::min(kWidth, col)) : descw_;
@@ -234,12 +257,16 @@ class TextRenderer {
   void watcher_line(int v) {
     size_t col = lead(v);
     std::vector<std::string> watched, fires;
-    for (int ei : graph_.in_edges(v))
-      if (graph_.edges()[ei].kind == EdgeKind::Watches)
-        watched.push_back(graph_.id(graph_.edges()[ei].from));
-    for (int ei : graph_.out_edges(v))
-      if (graph_.edges()[ei].kind == EdgeKind::TriggeredBy)
-        fires.push_back(graph_.id(graph_.edges()[ei].to));
+    for (int ei : view_.in[v]) {
+      const ViewEdge& e = view_.edges[ei];
+      if (e.stub)
+        watched.push_back(view_.nodes[e.from].label);
+      else if (e.kind == EdgeKind::Watches)
+        watched.push_back(view_.nodes[e.from].label);
+    }
+    for (int ei : view_.out[v])
+      if (view_.edges[ei].kind == EdgeKind::TriggeredBy && !view_.edges[ei].stub)
+        fires.push_back(view_.nodes[view_.edges[ei].to].label);
     std::vector<std::string> words = {"watches"};
     for (auto& w : list_words(std::move(watched), fires.empty() ? "" : ";")) words.push_back(w);
     if (!fires.empty()) {
@@ -247,25 +274,34 @@ class TextRenderer {
       words.push_back("→");
       for (auto& w : list_words(std::move(fires))) words.push_back(w);
     }
+    stub_words(v, words);
     wrap(out_, col, col, words);
     out_ += "\n";
     note_line(v);
   }
 
   void critical_path() {
-    const auto& path = graph_.critical_path();
+    const auto& path = view_.critical_path;
     if (path.empty()) return;
     std::vector<std::string> words = {"critical path:"};
     for (size_t i = 0; i < path.size(); ++i)
-      words.push_back(graph_.id(path[i]) + (i + 1 < path.size() ? " →" : ""));
+      words.push_back(view_.nodes[path[i]].label + (i + 1 < path.size() ? " →" : ""));
     words.push_back("(" + std::to_string(path.size()) + (path.size() == 1 ? " step)" : " steps)"));
     size_t col = 0;
     wrap(out_, col, 2, words);
     out_ += "\n";
   }
 
-  const Plan& plan_;
-  const Graph& graph_;
+  // "→ … 3 more downstream" for the downstream stub hanging on v, if any.
+  void stub_words(int v, std::vector<std::string>& words) {
+    for (int ei : view_.out[v]) {
+      const ViewEdge& e = view_.edges[ei];
+      if (!e.stub) continue;
+      words.push_back("→ " + view_.nodes[e.to].label);
+    }
+  }
+
+  const GraphView& view_;
   const RenderOptions& opts_;
   bool color_;
   size_t idw_ = 0;
@@ -280,7 +316,11 @@ class TextRenderer {
 
 std::string render_text(const Plan& plan, const Graph& graph, const RenderOptions& opts,
                         bool color) {
-  return TextRenderer(plan, graph, opts, color).render();
+  return render_text(full_view(plan, graph), opts, color);
+}
+
+std::string render_text(const GraphView& view, const RenderOptions& opts, bool color) {
+  return TextRenderer(view, opts, color).render();
 }
 
 }  // namespace ordo

@@ -1,0 +1,1 @@
+graph examples/hello.toml --collapse db

@@ -1,0 +1,1 @@
+graph --collapse db --collapse backup tests/golden/graph/tagged.toml --format text

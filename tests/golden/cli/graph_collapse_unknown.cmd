@@ -1,0 +1,1 @@
+graph tests/golden/graph/tagged.toml --collapse servcies

@@ -1,0 +1,1 @@
+graph tests/golden/graph/tagged.toml --focus db-upgrade --depth 1
