@@ -66,6 +66,7 @@ SourceLoc Source::content_loc(SourceLoc loc) {
 
 size_t Source::offset_of(int line, int col) {
   if (line_starts_.empty()) {
+    line_starts_.reserve(1 + static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n')));
     line_starts_.push_back(0);
     for (size_t i = 0; i < text_.size(); ++i)
       if (text_[i] == '\n') line_starts_.push_back(i + 1);
