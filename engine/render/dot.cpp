@@ -1,4 +1,5 @@
 // render_dot: the plan graph as Graphviz DOT, left to right, one statement per line.
+#include <algorithm>
 #include <string_view>
 
 #include "render.h"
@@ -159,7 +160,14 @@ const char* state_fill_color(const std::string& state) {
 }
 
 std::string render_dot(const Plan& plan, const Graph& graph, const RenderOptions& opts) {
-  std::string out = "digraph " + quote(plan.name.empty() ? "plan" : plan.name) + " {\n";
+  // The usual size up front (a line per step and per edge): on a 100k-step plan the doubling
+  // copies would cost as much memory as the text itself.
+  size_t ids = 0;
+  for (int v = 0; v < static_cast<int>(graph.size()); ++v) ids += graph.id(v).size();
+  std::string out;
+  out.reserve(256 + ids + graph.size() * 8 +
+              graph.edges().size() * (2 * ids / std::max<size_t>(graph.size(), 1) + 16));
+  out += "digraph " + quote(plan.name.empty() ? "plan" : plan.name) + " {\n";
   out += "  rankdir=LR;\n";
   if (opts.with_descriptions && !plan.description.empty())
     out += "  labelloc=t;\n  fontname=\"Helvetica\";\n  label=" +
