@@ -192,6 +192,7 @@ std::vector<StepRef> refs_of(const toml::node& v, const std::string& key, bool a
                     ", not " + a_type(v));
     return out;
   }
+  out.reserve(a->size());
   for (const auto& e : *a) {
     if (const auto* s = e.as_string())
       out.push_back({s->get(), src.value_loc(e)});
