@@ -91,25 +91,21 @@ void Loader::load_steps(const toml::table& t, Source& src) {
   // The members in declaration order (as ordered() does), kept as iterators so that each is
   // erased without looking its key up again. Sorted by a (line, column) number: cheaper to
   // compare than through the iterators.
-  std::vector<std::pair<uint64_t, toml::table::iterator>> by_pos;
-  by_pos.reserve(document.size());
+  std::vector<std::pair<uint64_t, toml::table::iterator>> members;
+  members.reserve(document.size());
   for (auto it = document.begin(); it != document.end(); ++it) {
     const auto& p = it->first.source().begin;
-    by_pos.emplace_back(uint64_t{p.line} << 32 | p.column, it);
+    members.emplace_back(uint64_t{p.line} << 32 | p.column, it);
   }
-  std::sort(by_pos.begin(), by_pos.end(),
+  std::sort(members.begin(), members.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<toml::table::iterator> members;
-  members.reserve(by_pos.size());
-  for (auto& [pos, it] : by_pos) members.push_back(it);
-  by_pos = {};
   plan_.steps.reserve(plan_.steps.size() + members.size());
   size_t converted = 0;  // members[released, converted) still hold their subtree
   size_t released = 0;
   auto release = [&] {
-    for (; released < converted; ++released) document.erase(members[released]);
+    for (; released < converted; ++released) document.erase(members[released].second);
   };
-  for (const auto& it : members) {
+  for (const auto& [pos, it] : members) {
     load_step(it->first, it->second, src);
     if (++converted - released == kReleaseEvery) {
       release();
