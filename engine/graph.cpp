@@ -7,12 +7,12 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "graph.h"
+#include "step_index.h"
 
 #include <algorithm>
 #include <functional>
 #include <queue>
 #include <set>
-#include <unordered_map>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
@@ -54,7 +54,7 @@ struct Cycle {
 // Shared state of the DFS visitor (BGL copies visitors by value).
 struct CycleState {
   const std::vector<Edge>* edges = nullptr;
-  const std::vector<std::vector<int>>* out = nullptr;
+  const Graph* graph = nullptr;
   std::vector<int> parent;  // DFS tree parent of each step, or -1
   std::vector<Cycle> cycles;
   std::set<std::vector<int>> seen;  // step sequences rotated to their minimum
@@ -83,7 +83,7 @@ class CycleFinder : public boost::default_dfs_visitor {
     std::vector<int> key = c.steps;
     std::rotate(key.begin(), std::min_element(key.begin(), key.end()), key.end());
     if (!s_->seen.insert(std::move(key)).second) return;
-    for (int ei : (*s_->out)[u])  // the first u -> v edge: the one the DFS met first
+    for (int ei : s_->graph->out_edges(u))  // the first u -> v edge: the one the DFS met first
       if ((*s_->edges)[ei].to == v) {
         c.closing = ei;
         break;
@@ -104,6 +104,12 @@ int Graph::index(std::string_view id) const {
   return *it;
 }
 
+std::vector<std::vector<int>> Graph::waves() const {
+  std::vector<std::vector<int>> out(static_cast<size_t>(wave_count_));
+  for (int v = 0; v < static_cast<int>(wave_of_.size()); ++v) out[wave_of_[v]].push_back(v);
+  return out;
+}
+
 std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
   Graph g;
   const int n = static_cast<int>(plan.steps.size());
@@ -116,21 +122,19 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
 
   // Edges, each from a reference written on its `to` step; same-kind duplicates collapse.
   // A hash index for the lookups here (index() is a binary search: too many cache misses).
-  std::unordered_map<std::string_view, int> by_id;
-  by_id.reserve(n);
-  for (int i = n - 1; i >= 0; --i) by_id[g.ids_[i]] = i;  // the first of duplicate ids wins
+  const StepIndex by_id(plan);  // the first of duplicate ids wins
   std::vector<const SourceLoc*> edge_loc;
   std::vector<int> last_to(static_cast<size_t>(n) * kEdgeKinds, -1);  // (from, kind) -> to
   for (int b = 0; b < n; ++b) {
     const StepDecl& s = plan.steps[b];
     auto refs = [&](const std::vector<StepRef>& list, EdgeKind kind) {
       for (const StepRef& r : list) {
-        auto it = by_id.find(r.id);
-        if (it == by_id.end()) continue;  // validate reports unknown ids
-        int& last = last_to[static_cast<size_t>(it->second) * kEdgeKinds + static_cast<int>(kind)];
+        const int from = by_id.find(r.id);
+        if (from < 0) continue;  // validate reports unknown ids
+        int& last = last_to[static_cast<size_t>(from) * kEdgeKinds + static_cast<int>(kind)];
         if (last == b) continue;  // every edge into b is made here, so this finds duplicates
         last = b;
-        g.edges_.push_back(Edge{it->second, b, kind});
+        g.edges_.push_back(Edge{from, b, kind});
         edge_loc.push_back(&r.loc);
       }
     };
@@ -141,22 +145,27 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
     refs(s.triggered_by, EdgeKind::TriggeredBy);
   }
 
-  g.in_.assign(n, {});
-  g.out_.assign(n, {});
+  // Compressed adjacency lists: count, prefix sums, then fill in edge order.
   {
-    std::vector<int> in_deg(n, 0), out_deg(n, 0);
+    const int m = static_cast<int>(g.edges_.size());
+    g.in_start_.assign(n + 1, 0);
+    g.out_start_.assign(n + 1, 0);
     for (const Edge& e : g.edges_) {
-      ++in_deg[e.to];
-      ++out_deg[e.from];
+      ++g.in_start_[e.to + 1];
+      ++g.out_start_[e.from + 1];
     }
     for (int v = 0; v < n; ++v) {
-      g.in_[v].reserve(in_deg[v]);
-      g.out_[v].reserve(out_deg[v]);
+      g.in_start_[v + 1] += g.in_start_[v];
+      g.out_start_[v + 1] += g.out_start_[v];
     }
-  }
-  for (int i = 0; i < static_cast<int>(g.edges_.size()); ++i) {
-    g.out_[g.edges_[i].from].push_back(i);
-    g.in_[g.edges_[i].to].push_back(i);
+    g.in_.resize(m);
+    g.out_.resize(m);
+    std::vector<int> in_fill(g.in_start_.begin(), g.in_start_.end() - 1);
+    std::vector<int> out_fill(g.out_start_.begin(), g.out_start_.end() - 1);
+    for (int i = 0; i < m; ++i) {
+      g.out_[out_fill[g.edges_[i].from]++] = i;
+      g.in_[in_fill[g.edges_[i].to]++] = i;
+    }
   }
 
   // Cycles: BGL's depth_first_search is iterative; roots and out-edges in declaration order.
@@ -165,7 +174,7 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
     for (const Edge& e : g.edges_) boost::add_edge(e.from, e.to, bgl);
     CycleState state;
     state.edges = &g.edges_;
-    state.out = &g.out_;
+    state.graph = &g;
     state.parent.assign(n, -1);
     boost::depth_first_search(bgl, boost::visitor(CycleFinder(&state)));
     for (const Cycle& c : state.cycles) {
@@ -190,7 +199,7 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
     int v = ready.top();
     ready.pop();
     g.topo_.push_back(v);
-    for (int ei : g.out_[v])
+    for (int ei : g.out_edges(v))
       if (--indeg[g.edges_[ei].to] == 0) ready.push(g.edges_[ei].to);
   }
   if (static_cast<int>(g.topo_.size()) != n) {  // unreachable when the DFS found no cycle
@@ -202,27 +211,27 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
   g.wave_of_.assign(n, 0);
   int max_wave = -1;
   for (int v : g.topo_) {
-    for (int ei : g.in_[v])
+    for (int ei : g.in_edges(v))
       g.wave_of_[v] = std::max(g.wave_of_[v], g.wave_of_[g.edges_[ei].from] + 1);
     max_wave = std::max(max_wave, g.wave_of_[v]);
   }
-  g.waves_.assign(max_wave + 1, {});
-  for (int v = 0; v < n; ++v) g.waves_[g.wave_of_[v]].push_back(v);
+  g.wave_count_ = max_wave + 1;
 
   // Rank: steps on the longest chain from v to a sink.
   g.rank_.assign(n, 1);
   for (auto it = g.topo_.rbegin(); it != g.topo_.rend(); ++it)
-    for (int ei : g.out_[*it]) g.rank_[*it] = std::max(g.rank_[*it], g.rank_[g.edges_[ei].to] + 1);
+    for (int ei : g.out_edges(*it))
+      g.rank_[*it] = std::max(g.rank_[*it], g.rank_[g.edges_[ei].to] + 1);
 
   // Critical path: the source with the highest rank, then always the highest-ranked successor
   // (ties: declaration order).
   int cur = -1;
   for (int v = 0; v < n; ++v)
-    if (g.in_[v].empty() && (cur < 0 || g.rank_[v] > g.rank_[cur])) cur = v;
+    if (g.in_edges(v).empty() && (cur < 0 || g.rank_[v] > g.rank_[cur])) cur = v;
   while (cur >= 0) {
     g.critical_.push_back(cur);
     int next = -1;
-    for (int ei : g.out_[cur]) {
+    for (int ei : g.out_edges(cur)) {
       int t = g.edges_[ei].to;
       if (next < 0 || g.rank_[t] > g.rank_[next] || (g.rank_[t] == g.rank_[next] && t < next))
         next = t;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,14 +39,21 @@ class Graph {
   int index(std::string_view id) const;  // -1 if unknown
 
   const std::vector<Edge>& edges() const { return edges_; }
-  const std::vector<int>& in_edges(int v) const { return in_[v]; }    // indices into edges()
-  const std::vector<int>& out_edges(int v) const { return out_[v]; }  // indices into edges()
+  // Indices into edges(), in the order the edges were made (declaration order).
+  std::span<const int> in_edges(int v) const {
+    return {in_.data() + in_start_[v], in_.data() + in_start_[v + 1]};
+  }
+  std::span<const int> out_edges(int v) const {
+    return {out_.data() + out_start_[v], out_.data() + out_start_[v + 1]};
+  }
 
   // Topological order; among steps whose dependencies are done, declaration order first.
   const std::vector<int>& topo_order() const { return topo_; }
   // Waves: wave k holds the steps whose longest dependency chain has k edges; steps in one
-  // wave may run in parallel. Each wave is in declaration order.
-  const std::vector<std::vector<int>>& waves() const { return waves_; }
+  // wave may run in parallel. Each wave is in declaration order. Made on each call (from
+  // wave_of): a chain of 100k steps has 100k waves, which a graph need not keep.
+  std::vector<std::vector<int>> waves() const;
+  size_t wave_count() const { return static_cast<size_t>(wave_count_); }
   int wave_of(int v) const { return wave_of_[v]; }
   // Length (in steps) of the longest chain from v to any sink; the scheduler runs ready steps
   // with the larger value first (critical path first), ties by declaration order.
@@ -57,9 +65,10 @@ class Graph {
   std::vector<std::string> ids_;
   std::vector<int> by_id_;  // step indices sorted by id (stable), for index()
   std::vector<Edge> edges_;
-  std::vector<std::vector<int>> in_, out_;
+  // Compressed adjacency: the in-edges of v are in_[in_start_[v] .. in_start_[v + 1]).
+  std::vector<int> in_start_, in_, out_start_, out_;
   std::vector<int> topo_;
-  std::vector<std::vector<int>> waves_;
+  int wave_count_ = 0;
   std::vector<int> wave_of_;
   std::vector<int> rank_;
   std::vector<int> critical_;

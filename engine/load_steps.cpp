@@ -1,10 +1,16 @@
 // The plan loader's [steps.ID] tables: the step id, the common step keys (typed into StepDecl
 // fields; the nested retries/env/outputs tables are in load_step_tables.cpp) and the executor
 // parameters, kept as raw Values for validate(). Part of the loader (plan_loader_internal.h).
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#if defined(__GLIBC__)  // defined by the headers above
+#include <malloc.h>
+#endif
 
 #include "plan_loader_internal.h"
 
@@ -58,20 +64,56 @@ bool valid_step_id(std::string_view id) {
   return true;
 }
 
+// Gives the pages of freed memory back to the system. glibc keeps freed small blocks for
+// reuse, so without this the released TOML subtrees stay in the process's resident set while
+// the Plan grows beside them: peak RSS would be the sum of both, not the larger.
+void release_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
+// Steps converted before their subtrees are released together (~3 MiB of TOML nodes). In
+// batches, because a freed block first goes to the freeing thread's cache (glibc's tcache,
+// 7 blocks per size), from which the Plan's next allocations of that size are served: freed
+// one step at a time, every page of the document would keep a few Plan blocks and could not
+// be returned. In a batch only the last 7 blocks of each size are reused that way.
+constexpr size_t kReleaseEvery = 4096;
+
 }  // namespace
 
 void Loader::load_steps(const toml::table& t, Source& src) {
-  auto members = ordered(t);
-  plan_.steps.reserve(plan_.steps.size() + members.size());
   // The loader owns the parsed document (load_plan_text / load_include parse it into a local
   // table), so each step's subtree is released once converted: peak memory is then about the
-  // larger of the document and the Plan instead of their sum (≈0.9 KiB per step less).
+  // larger of the document and the Plan instead of their sum (≈0.9 KiB per step less; the
+  // freed pages go back to the system every kReleaseEvery steps).
   auto& document = const_cast<toml::table&>(t);
-  for (auto [k, v] : members) {
-    load_step(*k, *v, src);
-    std::string id(k->str());
-    document.erase(id);
+  // The members in declaration order (as ordered() does), kept as iterators so that each is
+  // erased without looking its key up again. Sorted by a (line, column) number: cheaper to
+  // compare than through the iterators.
+  std::vector<std::pair<uint64_t, toml::table::iterator>> members;
+  members.reserve(document.size());
+  for (auto it = document.begin(); it != document.end(); ++it) {
+    const auto& p = it->first.source().begin;
+    members.emplace_back(uint64_t{p.line} << 32 | p.column, it);
   }
+  std::sort(members.begin(), members.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  plan_.steps.reserve(plan_.steps.size() + members.size());
+  size_t converted = 0;  // members[released, converted) still hold their subtree
+  size_t released = 0;
+  auto release = [&] {
+    for (; released < converted; ++released) document.erase(members[released].second);
+  };
+  for (const auto& [pos, it] : members) {
+    load_step(it->first, it->second, src);
+    if (++converted - released == kReleaseEvery) {
+      release();
+      release_free_memory();
+    }
+  }
+  release();
+  if (members.size() >= kReleaseEvery) release_free_memory();
 }
 
 void Loader::load_step(const toml::key& k, const toml::node& v, Source& src) {

@@ -186,7 +186,7 @@ std::vector<VarOverride> load_vars_file(const std::string& path, Diagnostics& di
   }
   toml::table root;
   try {
-    root = toml::parse(std::string_view(*text), std::string_view(path));
+    root = toml::parse(std::string_view(*text));
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     diags.error(SourceLoc{path, static_cast<int>(b.line), static_cast<int>(b.column)},

@@ -66,6 +66,7 @@ SourceLoc Source::content_loc(SourceLoc loc) {
 
 size_t Source::offset_of(int line, int col) {
   if (line_starts_.empty()) {
+    line_starts_.reserve(1 + static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n')));
     line_starts_.push_back(0);
     for (size_t i = 0; i < text_.size(); ++i)
       if (text_[i] == '\n') line_starts_.push_back(i + 1);
@@ -191,6 +192,7 @@ std::vector<StepRef> refs_of(const toml::node& v, const std::string& key, bool a
                     ", not " + a_type(v));
     return out;
   }
+  out.reserve(a->size());
   for (const auto& e : *a) {
     if (const auto* s = e.as_string())
       out.push_back({s->get(), src.value_loc(e)});

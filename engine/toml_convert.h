@@ -40,7 +40,7 @@ std::string a_type(const toml::node& n);
 // outlive the Source.
 class Source {
  public:
-  Source(std::string path, std::string_view text) : path_(std::move(path)), text_(text) {}
+  Source(const std::string& path, std::string_view text) : path_(path), text_(text) {}
   const std::string& path() const { return path_; }
 
   SourceLoc at(const toml::source_position& p) const {
@@ -62,7 +62,7 @@ class Source {
   // Byte offset of a 1-based line and (code point) column; npos if out of range.
   size_t offset_of(int line, int col);
 
-  std::string path_;
+  FileName path_;  // interned once: every SourceLoc made here copies a pointer
   std::string_view text_;
   std::vector<size_t> line_starts_;  // byte offset of each line, filled on first use
 };

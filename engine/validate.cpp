@@ -7,6 +7,7 @@
 
 #include "expr.h"
 #include "interpolate.h"
+#include "step_index.h"
 
 namespace ordo {
 namespace {
@@ -49,11 +50,7 @@ struct StepUse {
 class Validator {
  public:
   Validator(const Plan& plan, const Registry& registry, const VarValues& vars, Diagnostics& diags)
-      : plan_(plan), registry_(registry), vars_(vars), diags_(diags) {
-    for (size_t i = 0; i < plan.steps.size(); ++i) {
-      index_.emplace(plan.steps[i].id, static_cast<int>(i));
-      ids_.push_back(plan.steps[i].id);
-    }
+      : plan_(plan), registry_(registry), vars_(vars), diags_(diags), index_(plan) {
     for (const auto& v : plan.vars) var_names_.push_back(v.name);
   }
 
@@ -85,9 +82,9 @@ class Validator {
     check_refs(s, s.watches, "watches");
     check_refs(s, s.triggered_by, "triggered_by");
     for (const auto& r : s.triggered_by) {
-      auto it = index_.find(r.id);
-      if (it == index_.end()) continue;
-      const StepDecl& w = plan_.steps[it->second];
+      int at = index_.find(r.id);
+      if (at < 0) continue;
+      const StepDecl& w = plan_.steps[at];
       if (!w.is_watcher())
         diags_.error(r.loc, "step '" + s.id + "' is triggered_by '" + r.id +
                                 "', which is not a watcher (only a step with `watches`, such as "
@@ -117,9 +114,35 @@ class Validator {
     return out.empty() ? "none" : out;
   }
 
+  // True when a string in v contains '$' (a ${...} reference, or a malformed one).
+  static bool has_dollar(const Value& v) {
+    switch (v.kind()) {
+      case ValueKind::String:
+        return v.as_string().find('$') != std::string::npos;
+      case ValueKind::List:
+        for (const auto& e : v.as_list())
+          if (has_dollar(e)) return true;
+        return false;
+      case ValueKind::Table:
+        for (const auto& [k, e] : v.as_table())
+          if (has_dollar(e)) return true;
+        return false;
+      default:
+        return false;
+    }
+  }
+
   void check_executor_params(const StepDecl& s, const Executor& ex) {
     // Check the parameters with ${vars} already substituted, so that e.g. a duration taken from
-    // a variable is checked for what it will be at run time.
+    // a variable is checked for what it will be at run time. Without a '$' there is nothing to
+    // substitute: the step is checked as it is, without a copy.
+    bool any = false;
+    for (const auto& [key, v] : s.params) any = any || has_dollar(v);
+    if (!any) {
+      check_params(ex.spec(), s, diags_);
+      ex.check(s, diags_);
+      return;
+    }
     StepDecl copy = s;
     VarScope scope(vars_);
     for (auto& [key, v] : copy.params) {
@@ -137,9 +160,9 @@ class Validator {
 
   void check_refs(const StepDecl& s, const std::vector<StepRef>& refs, const char* key) {
     for (const auto& r : refs) {
-      if (index_.count(r.id)) continue;
+      if (index_.find(r.id) >= 0) continue;
       diags_.error(r.loc, "unknown step '" + r.id + "' in " + key + " of step '" + s.id + "'" +
-                              did_you_mean(r.id, ids_));
+                              did_you_mean(r.id, ids()));
     }
   }
 
@@ -197,16 +220,16 @@ class Validator {
       default:
         break;
     }
-    auto it = index_.find(r.step);
-    if (it == index_.end())
-      return make_error("unknown step '" + r.step + "' in " + r.str() + did_you_mean(r.step, ids_),
+    int at = index_.find(r.step);
+    if (at < 0)
+      return make_error("unknown step '" + r.step + "' in " + r.str() + did_you_mean(r.step, ids()),
                         r.loc);
-    const StepDecl& used = plan_.steps[it->second];
-    if (it->second == i)
+    const StepDecl& used = plan_.steps[at];
+    if (at == i)
       return make_error("step '" + s.id + "' refers to its own " + r.str() +
                             " (only earlier steps' results are known)",
                         r.loc);
-    uses_.push_back({i, it->second, r});
+    uses_.push_back({i, at, r});
     switch (r.kind) {
       case Ref::Kind::StepStatus:
         return ExprType::String;
@@ -237,6 +260,15 @@ class Validator {
       default:
         return ExprType::Any;
     }
+  }
+
+  // Every step id, for "did you mean" (made on the first unknown id only).
+  const std::vector<std::string>& ids() {
+    if (ids_.empty()) {
+      ids_.reserve(plan_.steps.size());
+      for (const auto& s : plan_.steps) ids_.push_back(s.id);
+    }
+    return ids_;
   }
 
   static std::string join(const std::vector<std::string>& v) {
@@ -292,8 +324,8 @@ class Validator {
   const Registry& registry_;
   const VarValues& vars_;
   Diagnostics& diags_;
-  std::unordered_map<std::string, int> index_;
-  std::vector<std::string> ids_;
+  StepIndex index_;
+  std::vector<std::string> ids_;  // see ids()
   std::vector<std::string> var_names_;
   std::vector<StepUse> uses_;
 };

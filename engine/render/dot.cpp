@@ -1,4 +1,5 @@
 // render_dot: the plan graph as Graphviz DOT, left to right, one statement per line.
+#include <algorithm>
 #include <string_view>
 
 #include "render.h"
@@ -193,7 +194,14 @@ std::string render_dot(const Plan& plan, const Graph& graph, const RenderOptions
 }
 
 std::string render_dot(const GraphView& view, const RenderOptions& opts) {
-  std::string out = "digraph " + quote(view.name) + " {\n";
+  // The usual size up front (a line per step and per edge): on a 100k-step plan the doubling
+  // copies would cost as much memory as the text itself.
+  size_t ids = 0;
+  for (const ViewNode& n : view.nodes) ids += n.id.size();
+  std::string out;
+  out.reserve(256 + ids + view.nodes.size() * 8 +
+              view.edges.size() * (2 * ids / std::max<size_t>(view.nodes.size(), 1) + 16));
+  out += "digraph " + quote(view.name) + " {\n";
   out += "  rankdir=LR;\n";
   std::string title = opts.with_descriptions && !view.description.empty()
                           ? view.name + " — " + view.description

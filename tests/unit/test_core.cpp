@@ -54,8 +54,9 @@ TEST_SUITE("core") {
     d.warning({"a.toml", 2, 5}, "careful");
     std::ostringstream out;
     d.print(out);
-    CHECK(out.str() ==
-          "a.toml:2:5: first\na.toml:2:5: warning: careful\na.toml:9:2: second\nb.toml:3:1: third\n"s);
+    CHECK(
+        out.str() ==
+        "a.toml:2:5: first\na.toml:2:5: warning: careful\na.toml:9:2: second\nb.toml:3:1: third\n"s);
     CHECK(d.error_count() == 3);
   }
 
@@ -69,5 +70,29 @@ TEST_SUITE("core") {
     CHECK(t.to_json() == "{\"k\":\"v\\n\"}"s);
     CHECK(t.find("k")->as_string() == "v\n"s);
     CHECK(t.same_as(Value(ValueTable{{"k", Value("v\n", SourceLoc{"x", 1, 1})}})));
+  }
+
+  TEST_CASE("FileName interns: equal text is one entry, it reads and orders like its string") {
+    std::string path = "plans/a-rather-long-file-name.toml";
+    FileName a(path), b{std::string_view(path)}, c("plans/other.toml"), none;
+    CHECK(a == b);
+    CHECK(&a.str() == &b.str());  // one entry, not a copy per FileName
+    CHECK(a != c);
+    CHECK(a == path);
+    CHECK(none.empty());
+    CHECK(none.str() == ""s);
+    CHECK(FileName("") == none);
+    CHECK_FALSE(c < a);
+    CHECK(a < c);                      // "plans/a..." < "plans/o..."
+    const std::string& as_string = a;  // converts to const std::string&
+    CHECK(as_string == path);
+    SourceLoc loc{path, 3, 7};
+    CHECK(loc.str() == path + ":3:7");
+    CHECK(loc == SourceLoc{"plans/a-rather-long-file-name.toml", 3, 7});
+    CHECK(Error{"boom", loc}.str() == path + ":3:7: boom");
+    std::ostringstream os;
+    os << loc.file;
+    CHECK(os.str() == path);
+    CHECK(sizeof(SourceLoc) == sizeof(void*) + 2 * sizeof(int));
   }
 }

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "graph.h"
+#include "step_index.h"
 
 using namespace ordo;
 using namespace std::string_literals;
@@ -294,5 +295,18 @@ TEST_SUITE("graph") {
     CHECK(m.size() > std::string(" -> s99999 -> s0").size());
     CHECK(m.substr(m.size() - 16) == " -> s99999 -> s0"s);
     CHECK(d.items()[0].loc.line == 7);
+  }
+
+  TEST_CASE("StepIndex finds every id, the first of duplicates, and -1 for unknown ids") {
+    Plan p;
+    for (int i = 0; i < 1000; ++i) add(p, "step-" + std::to_string(i));
+    add(p, "step-7");  // a duplicate: index 1000
+    StepIndex index(p);
+    for (int i = 0; i < 1000; ++i) CHECK(index.find("step-" + std::to_string(i)) == i);
+    CHECK(index.find("step-7") == 7);
+    CHECK(index.find("step-1000") == -1);
+    CHECK(index.find("") == -1);
+    Plan empty;
+    CHECK(StepIndex(empty).find("a") == -1);
   }
 }

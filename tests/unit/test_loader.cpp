@@ -696,4 +696,39 @@ retries = -5
     CHECK(r.plan->steps[1].id == "s7919"s);
     CHECK(r.plan->steps[n - 1].loc.line == 3 + (n - 1) * 3);
   }
+
+  // The loader releases converted steps' TOML subtrees in batches (4096 steps): every step keeps
+  // its values and positions, and errors in later batches still point at the right place.
+  TEST_CASE("a large plan keeps every step's values across the released batches") {
+    const int n = 9000;
+    std::string text = "[plan]\nname = \"big\"\n";
+    for (int i = 0; i < n; ++i) {
+      text += "[steps.s" + std::to_string(i) + "]\nkind = \"shell\"\nscript = \"echo " +
+              std::to_string(i) + "\"\n";
+      text +=
+          i == n - 2 ? "tiemout = \"5s\"\n" : "requires = [\"s" + std::to_string(i / 2) + "\"]\n";
+    }
+    auto r = load(text);
+    REQUIRE(r.plan);
+    REQUIRE(r.plan->steps.size() == static_cast<size_t>(n));
+    int bad = 0;
+    for (int i = 0; i < n; ++i) {
+      const StepDecl& s = r.plan->steps[i];
+      const int line = 3 + i * 4;
+      bool ok = s.id == "s" + std::to_string(i) && s.kind == "shell" && s.loc.line == line &&
+                s.loc.file == "t.toml"s && s.params.size() == (i == n - 2 ? 2u : 1u) &&
+                s.params[0].second.as_string() == "echo " + std::to_string(i) &&
+                s.params[0].second.loc == SourceLoc{"t.toml", line + 2, 11};
+      if (i != n - 2)
+        ok = ok && s.requires_.size() == 1 && s.requires_[0].id == "s" + std::to_string(i / 2) &&
+             s.requires_[0].loc == SourceLoc{"t.toml", line + 3, 14};
+      if (!ok) ++bad;
+    }
+    CHECK(bad == 0);
+    // `tiemout` is an executor parameter to the loader; it is still there with its position.
+    const StepDecl& s = r.plan->steps[n - 2];
+    REQUIRE(s.params.size() == 2);
+    CHECK(s.params[1].first == "tiemout"s);
+    CHECK(s.params[1].second.key_loc == SourceLoc{"t.toml", 3 + (n - 2) * 4 + 3, 1});
+  }
 }
