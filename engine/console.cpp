@@ -181,7 +181,8 @@ void ConsoleSink::on_event(const Event& e) {
           StepView& v = steps_[b.step];
           std::string clean = sanitize_line(b.line);
           v.tail.push_back(clean);
-          while (v.tail.size() > opt_.tail_lines) v.tail.pop_front();
+          if (v.tail.size() > opt_.tail_lines)
+            v.tail.erase(v.tail.begin(), v.tail.end() - static_cast<ptrdiff_t>(opt_.tail_lines));
           if (!clean.empty()) v.last_line = clean;
           if (live && e.mono - last_draw_ >= Millis(100)) {
             clear_live();
@@ -211,6 +212,7 @@ void ConsoleSink::on_event(const Event& e) {
           switch (b.status) {
             case StepStatus::Succeeded:
               line(e, live ? "✓" : "ok", kGreen, b.step + dur);
+              steps_.erase(b.step);  // the summary names only what did not succeed
               break;
             case StepStatus::Cancelled:
               line(e, live ? "✗" : "stop", kRed,

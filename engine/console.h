@@ -13,7 +13,6 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <ostream>
@@ -47,10 +46,10 @@ class ConsoleSink final : public EventSink {
     bool watcher = false;
     bool owns_terminal = false;  // a `confirm` gate: it talks to the terminal itself
     std::string last_line;
-    std::deque<std::string> tail;
-    std::string status;   // "" while unknown
-    std::string message;  // failure message or skip reason
-    std::string cause;    // skips: the root-cause step
+    std::vector<std::string> tail;  // the last tail_lines lines (a deque allocates when empty)
+    std::string status;             // "" while unknown
+    std::string message;            // failure message or skip reason
+    std::string cause;              // skips: the root-cause step
     SkipKind skip_kind = SkipKind::NotApplicable;
   };
 
@@ -65,6 +64,7 @@ class ConsoleSink final : public EventSink {
 
   std::ostream& out_;
   ConsoleOptions opt_;
+  // Running steps and settled ones the summary may name; a step that succeeded is dropped.
   std::map<std::string, StepView> steps_;
   std::vector<std::string> running_;  // in start order
   std::vector<std::string> order_;    // declaration order (from RunStarted)

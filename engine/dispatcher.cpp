@@ -6,42 +6,52 @@
 namespace ordo {
 
 ThreadDispatcher::~ThreadDispatcher() {
-  std::map<int, std::thread> left;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    left.swap(threads_);
+    quit_ = true;
   }
-  for (auto& [id, t] : left)
+  cv_.notify_all();
+  for (std::thread& t : workers_)
     if (t.joinable()) t.join();
 }
 
 void ThreadDispatcher::launch(Launch launch) {
-  int id = launch.id;
-  std::thread t([l = std::move(launch)]() mutable {
-    Outcome outcome;
-    try {
-      outcome = l.executor->run(l.ctx);
-    } catch (const std::exception& e) {
-      outcome = Outcome::failed(std::string("internal error: ") + e.what());
-    } catch (...) {
-      outcome = Outcome::failed("internal error: unknown exception");
-    }
-    l.done(std::move(outcome));
-  });
-  std::lock_guard<std::mutex> lock(mu_);
-  threads_.emplace(id, std::move(t));
-}
-
-void ThreadDispatcher::reap(int launch_id) {
-  std::thread t;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = threads_.find(launch_id);
-    if (it == threads_.end()) return;
-    t = std::move(it->second);
-    threads_.erase(it);
+    queue_.push_back(std::move(launch));
+    if (idle_ < queue_.size()) {  // every idle worker has a launch already: one more worker
+      workers_.emplace_back([this] { worker(); });
+      return;
+    }
   }
-  if (t.joinable()) t.join();
+  cv_.notify_one();  // outside the lock: the woken worker does not block on mu_ at once
+}
+
+void ThreadDispatcher::worker() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    while (queue_.empty() && !quit_) {
+      ++idle_;
+      cv_.wait(lock);
+      --idle_;
+    }
+    if (queue_.empty()) return;  // quit_, nothing left to run
+    {
+      Launch l = std::move(queue_.front());  // destroyed before this worker takes the next one
+      queue_.pop_front();
+      lock.unlock();
+      Outcome outcome;
+      try {
+        outcome = l.executor->run(l.ctx);
+      } catch (const std::exception& e) {
+        outcome = Outcome::failed(std::string("internal error: ") + e.what());
+      } catch (...) {
+        outcome = Outcome::failed("internal error: unknown exception");
+      }
+      l.done(std::move(outcome));
+    }
+    lock.lock();
+  }
 }
 
 }  // namespace ordo

@@ -2,17 +2,21 @@
 // a StepContext whose callbacks post back to the scheduler, and a `done` callback) and hands it
 // over; the dispatcher runs it somewhere and calls `done` exactly once with the Outcome.
 //
-// ThreadDispatcher runs each launch on its own thread (watchers too: they take no -j slot, the
-// scheduler counts slots). Tests use a fake that keeps the launches and completes them by hand
-// on the test thread — no threads, no processes.
-// launch() and reap() are called on the scheduler thread only; `done` and the StepContext
-// callbacks are thread-safe and may be called from any thread, even from inside launch().
+// ThreadDispatcher runs each launch on a pool of long-lived worker threads, one launch per
+// worker at a time, growing the pool whenever no worker is idle (watchers too: they take no -j
+// slot, the scheduler counts slots; the pool ends up as large as the most launches at once). Tests
+// use a fake that keeps the launches and completes them by hand on the test thread — no threads, no
+// processes. launch() and reap() are called on the scheduler thread only; `done` and the
+// StepContext callbacks are thread-safe and may be called from any thread, even from inside
+// launch().
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "executor.h"
 
@@ -34,9 +38,10 @@ class Dispatcher {
   virtual void reap(int launch_id) { (void)launch_id; }
 };
 
-// Runs every launch on a new thread. An exception escaping Executor::run() becomes a Failed
-// outcome ("internal error: ..."), so one buggy executor cannot take the process down.
-// The destructor joins threads not yet reaped.
+// Runs every launch on an idle worker thread (a new one when none is idle). An exception
+// escaping Executor::run() becomes a Failed outcome ("internal error: ..."), so one buggy
+// executor cannot take the process down. A worker destroys its Launch after `done`, then waits
+// for the next. The destructor runs what is still queued, then joins every worker.
 class ThreadDispatcher final : public Dispatcher {
  public:
   ThreadDispatcher() = default;
@@ -45,11 +50,16 @@ class ThreadDispatcher final : public Dispatcher {
   ~ThreadDispatcher() override;
 
   void launch(Launch launch) override;
-  void reap(int launch_id) override;
 
  private:
+  void worker();
+
   std::mutex mu_;
-  std::map<int, std::thread> threads_;
+  std::condition_variable cv_;
+  std::deque<Launch> queue_;  // launched, not yet picked up by a worker
+  size_t idle_ = 0;           // workers waiting for a launch
+  bool quit_ = false;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace ordo

@@ -3,16 +3,34 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <fmt/core.h>
 
 #include "events_json.h"
 
 namespace ordo {
+namespace {
+
+void write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // cannot write this log: the journal still has the record
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
 
 StepLogSink::StepLogSink(std::string steps_dir)
     : dir_(std::move(steps_dir)), thread_([this] { writer(); }) {}
 
 StepLogSink::~StepLogSink() {
+  std::vector<std::string> started;  // started, never finished: their start lines go out
+  for (const auto& [step, text] : held_) started.push_back(step);
+  for (const std::string& step : started) add(step, "");
   flush();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -20,11 +38,22 @@ StepLogSink::~StepLogSink() {
   }
   cv_.notify_all();
   thread_.join();
-  for (auto& [id, f] : files_) std::fclose(f);
+  for (auto& [id, fd] : files_) ::close(fd);
 }
 
-void StepLogSink::add(const std::string& step, std::string text, bool close) {
-  turn_.push_back(Op{step, std::move(text), close});
+void StepLogSink::add(const std::string& step, const std::string& text, bool close) {
+  auto it = in_turn_.find(step);
+  if (it == in_turn_.end() || turn_[it->second].close) {
+    turn_.push_back(Op{step, {}, false});
+    it = in_turn_.insert_or_assign(step, turn_.size() - 1).first;
+  }
+  Op& op = turn_[it->second];
+  if (auto h = held_.find(step); h != held_.end()) {
+    op.text += h->second;
+    held_.erase(h);
+  }
+  op.text += text;
+  op.close = close;
 }
 
 void StepLogSink::on_event(const Event& e) {
@@ -32,9 +61,10 @@ void StepLogSink::on_event(const Event& e) {
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, StepStarted>) {
-          add(b.step,
+          // Held until the step prints something or ends (see the header).
+          held_[b.step] +=
               fmt::format("ordo: {} {} attempt {} started at {}\n", b.watcher ? "watcher" : "step",
-                          b.step, b.attempt, format_utc_ms(e.time)));
+                          b.step, b.attempt, format_utc_ms(e.time));
         } else if constexpr (std::is_same_v<T, StepOutput>) {
           add(b.step, fmt::format("{}{}\n", b.stream == OutputStream::Info ? "# " : "", b.line));
         } else if constexpr (std::is_same_v<T, StepWarning>) {
@@ -57,6 +87,7 @@ void StepLogSink::on_event(const Event& e) {
 }
 
 void StepLogSink::flush() {
+  in_turn_.clear();
   if (turn_.empty()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -74,6 +105,7 @@ void StepLogSink::drain() {
 
 void StepLogSink::writer() {
   std::unique_lock<std::mutex> lock(mu_);
+  std::string path;
   for (;;) {
     cv_.wait(lock, [&] { return quit_ || !queue_.empty(); });
     if (queue_.empty()) return;  // quit_, and everything written
@@ -81,28 +113,23 @@ void StepLogSink::writer() {
     batch.swap(queue_);
     busy_ = true;
     lock.unlock();
-    std::map<std::string, std::FILE*> touched;
     for (Op& op : batch) {
-      std::FILE* f = nullptr;
-      if (auto it = files_.find(op.step); it != files_.end()) {
-        f = it->second;
+      int fd = -1;
+      auto it = files_.find(op.step);
+      if (it != files_.end()) {
+        fd = it->second;
       } else {
-        std::string path = dir_ + "/" + op.step + ".log";
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (fd >= 0) f = ::fdopen(fd, "a");
-        if (!f && fd >= 0) ::close(fd);
-        if (f) files_[op.step] = f;
+        path.assign(dir_).append("/").append(op.step).append(".log");
+        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) continue;  // cannot write this log: the journal still has the record
+        if (!op.close) it = files_.emplace(op.step, fd).first;
       }
-      if (!f) continue;  // cannot write this log: the journal still has the record
-      std::fwrite(op.text.data(), 1, op.text.size(), f);
-      touched[op.step] = f;
+      write_all(fd, op.text);
       if (op.close) {
-        std::fclose(f);
-        files_.erase(op.step);
-        touched.erase(op.step);
+        ::close(fd);
+        if (it != files_.end()) files_.erase(it);
       }
     }
-    for (auto& [id, f] : touched) std::fflush(f);
     lock.lock();
     busy_ = false;
     cv_.notify_all();

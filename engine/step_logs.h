@@ -6,19 +6,21 @@
 // creating a file costs ~1 ms on a busy ext4 disk, which must not sit between a step's end and
 // the start of the next (the journal is the durable record; the logs are for people). flush()
 // (end of a scheduler turn) hands the turn's lines over, and the writer writes and fflush()es
-// them at once, so `tail -f` follows a running step. Files are opened when a step starts and
-// closed when it finishes (or waits to retry). drain() waits until everything handed over is
-// written; the destructor drains and closes every file.
+// them at once, so `tail -f` follows a running step. A step's file is created with its first
+// line of output (or its end, for a step that printed nothing: then the start and end lines go
+// out in one write), so a quiet step costs one open, one write and one close; it is closed when
+// the step finishes (or waits to retry). A turn's lines for one step become one write.
+// drain() waits until everything handed over is written; the destructor drains and closes
+// every file.
 // on_event/flush/drain are called on the scheduler thread only (EventSink contract).
 #pragma once
 
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "event.h"
@@ -43,19 +45,22 @@ class StepLogSink final : public EventSink {
     std::string text;    // appended to the step's file ("" for a close alone)
     bool close = false;  // then close the file
   };
-  void add(const std::string& step, std::string text, bool close = false);
+  // Appends to the step's op of this turn (one write), after its held start line if any.
+  void add(const std::string& step, const std::string& text, bool close = false);
   void writer();  // the writer thread: owns files_
 
   std::string dir_;
-  std::vector<Op> turn_;  // this turn's lines (scheduler thread)
+  std::vector<Op> turn_;                               // this turn's lines (scheduler thread)
+  std::unordered_map<std::string, size_t> in_turn_;    // step -> its open op in turn_
+  std::unordered_map<std::string, std::string> held_;  // started steps' first line, not yet out
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Op> queue_;  // handed over, not yet written
   bool busy_ = false;     // the writer is writing a batch
   bool quit_ = false;
-  std::map<std::string, std::FILE*> files_;  // writer thread only
-  std::thread thread_;                       // last: started once the rest exists
+  std::unordered_map<std::string, int> files_;  // writer thread only: open descriptors
+  std::thread thread_;                          // last: started once the rest exists
 };
 
 }  // namespace ordo

@@ -1,5 +1,5 @@
-// run_process: the one way ordo starts a child process (process.cpp is the only file that
-// includes Boost.Process/asio; this header includes no Boost).
+// run_process: the one way ordo starts a child process (process.cpp with spawn.cpp and
+// process_watch.cpp; no Boost.Process, no asio: a vfork-style clone and one poll() loop).
 //
 // The child runs in its own process group, with stdin from /dev/null, no inherited file
 // descriptors beyond 0/1/2, default signal dispositions and an empty signal mask, optionally
@@ -8,7 +8,7 @@
 // kill_grace. When the leader exits the group is SIGKILLed, so no orphan outlives the step.
 //
 // run_process() blocks the calling thread until the child is reaped and its pipes are closed;
-// it drives its own asio io_context, so any number of threads may call it concurrently.
+// it keeps no shared state, so any number of threads may call it concurrently.
 // Callbacks (on_line) run on the calling thread.
 #pragma once
 

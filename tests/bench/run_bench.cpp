@@ -12,7 +12,7 @@
 //
 // Usage: ordo-run-bench --ordo PATH [--ordo-alt LABEL=PATH]... [--quick | --full]
 //          [--sizes 1000,10000] [--shapes chain,wide] [--jobs 1,2] [--reps 3]
-//          [--state-root DIR] [--tools make,ninja] [--no-verify]
+//          [--state-root DIR] [--tools make,ninja|none] [--no-verify]
 // How to read the output, and the latest figures: tests/bench/README.md.
 #include <fcntl.h>
 #include <signal.h>
@@ -240,9 +240,9 @@ std::pair<double, double> ordo_startup(const std::string& ordo, const std::strin
   auto t0 = std::chrono::system_clock::now();
   int64_t t0_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(t0.time_since_epoch()).count();
-  pid_t pid =
-      spawn({ordo, "run", plan, "-j", "2", "--state-dir", state, "--no-color", "--events", events},
-            "", dir + "/startup.err");
+  pid_t pid = spawn({ordo, "run", plan, "-j", "2", "--state-dir", state, "--no-color",
+                     "--no-report", "--events", events},
+                    "", dir + "/startup.err");
   std::pair<double, double> out{-1, -1};
   for (int i = 0; i < 600000; ++i) {  // up to 10 min
     std::ifstream f(events);
@@ -301,7 +301,7 @@ int usage(const char* argv0) {
   std::fprintf(
       stderr,
       "usage: %s --ordo PATH [--ordo-alt LABEL=PATH]... [--quick|--full] [--sizes ..]\n"
-      "       [--shapes ..] [--jobs 1,2] [--reps 3] [--state-root DIR] [--tools make,ninja]\n"
+      "       [--shapes ..] [--jobs 1,2] [--reps 3] [--state-root DIR] [--tools make,ninja|none]\n"
       "       [--no-verify]\n",
       argv0);
   return 2;
@@ -345,6 +345,7 @@ int main(int argc, char** argv) {
       state_root = next();
     } else if (a == "--tools") {
       others = split(next());
+      if (others == std::vector<std::string>{"none"}) others.clear();  // ordo and the floor only
     } else if (a == "--no-verify") {
       verify = false;
     } else {
@@ -383,7 +384,7 @@ int main(int argc, char** argv) {
       for (const auto& o : ordos)
         runs.push_back({o.label,
                         {o.ordo, "run", d + "/v.toml", "-j", "2", "--state-dir", sroot + "/vstate",
-                         "--no-color"}});
+                         "--no-color", "--no-report"}});
       for (const auto& [label, args] : runs) {
         fs::remove(count);
         fs::remove(d + "/.ninja_log");
@@ -403,7 +404,7 @@ int main(int argc, char** argv) {
     std::vector<double> rss;
     for (int r = 0; r < 3; ++r) {
       rss.push_back(double(run({o.ordo, "run", d + "/base.toml", "-j", "1", "--state-dir",
-                                sroot + "/bstate", "--no-color"},
+                                sroot + "/bstate", "--no-color", "--no-report"},
                                d, err)
                                .maxrss_kib));
       fs::remove_all(sroot + "/bstate");
@@ -447,8 +448,8 @@ int main(int argc, char** argv) {
             {"make", {"make", "-f", d + "/b.mk", "-j", j}},
             {"ninja", {"ninja", "-f", d + "/b.ninja", "-j", j}}};
         for (const auto& o : ordos)
-          cmds[o.label] = {o.ordo, "run",         d + "/b.toml", "-j",
-                           j,      "--state-dir", state,         "--no-color"};
+          cmds[o.label] = {o.ordo,        "run", d + "/b.toml", "-j",         j,
+                           "--state-dir", state, "--no-color",  "--no-report"};
         std::vector<std::string> order = {"floor"};
         order.insert(order.end(), labels.begin(), labels.end());
         std::map<std::string, std::vector<Sample>> got;

@@ -280,4 +280,23 @@ TEST_SUITE("run_output") {
           "ordo: a succeeded after 1.5s\n"s);
     CHECK(mode_of(t.dir + "/a.log") == 0600);
   }
+
+  TEST_CASE("step logs: a quiet step's file holds its start and end; an unfinished one its start") {
+    TempDir t;
+    {
+      StepLogSink logs(t.dir);
+      logs.on_event(ev(StepStarted{"quiet", 1, false, "shell", ""}));
+      logs.on_event(ev(StepStarted{"hang", 1, false, "shell", ""}));
+      logs.flush();
+      logs.drain();
+      CHECK(::access((t.dir + "/quiet.log").c_str(), F_OK) != 0);  // held until output or end
+      logs.on_event(ev(StepFinished{"quiet", StepStatus::Succeeded, 1, 0, "", {}, Millis(20)}));
+      logs.drain();
+      CHECK(read_file(t.dir + "/quiet.log") ==
+            "ordo: step quiet attempt 1 started at 2026-11-26T01:02:03.456Z\n"
+            "ordo: quiet succeeded after 20ms\n"s);
+    }
+    CHECK(read_file(t.dir + "/hang.log") ==
+          "ordo: step hang attempt 1 started at 2026-11-26T01:02:03.456Z\n"s);
+  }
 }

@@ -1,12 +1,14 @@
-// The scheduler with its real seams: ThreadDispatcher (a thread per running step and per
-// watcher) and SystemRunClock, with small in-process executors. Checks what the fakes cannot:
-// steps really run at once, firings cross threads, interrupt() from another thread, an
-// executor that throws.
+// The scheduler with its real seams: ThreadDispatcher (a pool of worker threads, one per
+// running step and per watcher at most) and SystemRunClock, with small in-process executors. Checks
+// what the fakes cannot: steps really run at once, firings cross threads, interrupt() from another
+// thread, an executor that throws.
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
 #include <latch>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -260,5 +262,50 @@ kind = "throws"
     RunSummary s = r.sched->run();
     CHECK(s.outcome == RunOutcome::Failed);
     CHECK(r.sched->state()[0].message == "internal error: boom"s);
+  }
+
+  TEST_CASE("ThreadDispatcher reuses idle workers and adds one when all are busy" *
+            doctest::timeout(20)) {
+    World w;
+    g_world = &w;
+    Quick quick;
+    Block block;
+    std::mutex mu;
+    std::set<std::thread::id> threads;
+    std::atomic<int> done{0};
+    auto make = [&](int id, const Executor& ex, std::stop_source* stop = nullptr) {
+      Launch l;
+      l.id = id;
+      l.executor = &ex;
+      if (stop) l.ctx.stop = stop->get_token();
+      l.done = [&](Outcome) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          threads.insert(std::this_thread::get_id());
+        }
+        ++done;
+      };
+      return l;
+    };
+    auto wait_done = [&](int n) {
+      while (done < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    };
+    {
+      ThreadDispatcher disp;
+      for (int i = 1; i <= 5; ++i) {  // one after the other: the same worker each time
+        disp.launch(make(i, quick));
+        wait_done(i);
+      }
+      CHECK(threads.size() == 1);
+      std::stop_source stop;
+      disp.launch(make(6, block, &stop));  // holds the only worker
+      while (!w.blocking) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      disp.launch(make(7, quick));  // needs a second worker
+      wait_done(6);
+      stop.request_stop();
+      wait_done(7);
+      CHECK(threads.size() == 2);
+    }
+    CHECK(w.quick_runs == 6);
   }
 }
