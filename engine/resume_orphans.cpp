@@ -50,7 +50,8 @@ bool stat_of(pid_t pid, char& state, pid_t& pgid) {
 
 }  // namespace
 
-std::vector<StepProcess> find_step_processes(const std::string& run_id) {
+std::vector<StepProcess> find_step_processes(const std::string& run_id,
+                                             const std::set<std::string>& steps) {
   std::vector<StepProcess> out;
   if (run_id.empty()) return out;
   DIR* d = ::opendir("/proc");
@@ -63,10 +64,12 @@ std::vector<StepProcess> find_step_processes(const std::string& run_id) {
     const std::string dir = std::string("/proc/") + e->d_name;
     std::string env = read_all(dir + "/environ");  // empty for zombies and others' processes
     if (env_value(env, "ORDO_RUN_ID") != run_id) continue;
+    std::string step = env_value(env, "ORDO_STEP").value_or("");
+    if (!steps.count(step)) continue;
     char state = '?';
     pid_t pgid = 0;
     if (!stat_of(pid, state, pgid) || state == 'Z' || state == 'X') continue;
-    StepProcess p{pid, pgid, env_value(env, "ORDO_STEP").value_or(""), read_all(dir + "/cmdline")};
+    StepProcess p{pid, pgid, std::move(step), read_all(dir + "/cmdline")};
     std::replace(p.command.begin(), p.command.end(), '\0', ' ');
     while (!p.command.empty() && p.command.back() == ' ') p.command.pop_back();
     out.push_back(std::move(p));
@@ -78,6 +81,7 @@ std::vector<StepProcess> find_step_processes(const std::string& run_id) {
 }
 
 std::vector<StepProcess> terminate_step_processes(const std::string& run_id,
+                                                  const std::set<std::string>& steps,
                                                   const std::vector<StepProcess>& procs,
                                                   std::chrono::milliseconds grace) {
   const pid_t own_group = ::getpgrp();
@@ -92,17 +96,18 @@ std::vector<StepProcess> terminate_step_processes(const std::string& run_id,
     }
   };
   signal_all(procs, SIGTERM);
-  std::vector<StepProcess> left = wait_step_processes(run_id, grace);
+  std::vector<StepProcess> left = wait_step_processes(run_id, steps, grace);
   if (left.empty()) return left;
   signal_all(left, SIGKILL);
-  return wait_step_processes(run_id, std::chrono::seconds(5));
+  return wait_step_processes(run_id, steps, std::chrono::seconds(5));
 }
 
 std::vector<StepProcess> wait_step_processes(const std::string& run_id,
+                                             const std::set<std::string>& steps,
                                              std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    std::vector<StepProcess> left = find_step_processes(run_id);
+    std::vector<StepProcess> left = find_step_processes(run_id, steps);
     if (left.empty()) return left;
     if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= until) return left;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

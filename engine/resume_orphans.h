@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,21 +25,25 @@ struct StepProcess {
   std::string command;  // /proc/<pid>/cmdline, arguments joined by spaces (may be "")
 };
 
-// Live processes (not zombies, not this process) whose environment has ORDO_RUN_ID=run_id,
-// by pid.
-std::vector<StepProcess> find_step_processes(const std::string& run_id);
+// Live processes (not zombies, not this process) whose environment has ORDO_RUN_ID=run_id and
+// whose ORDO_STEP is one of `steps` (resume passes the steps that were running when ordo died:
+// what a step that finished left behind, a daemon it started, is not an orphan), by pid.
+std::vector<StepProcess> find_step_processes(const std::string& run_id,
+                                             const std::set<std::string>& steps);
 
 // Terminates the process groups of `procs` (each group once; a process in ordo's own group
 // alone): SIGTERM, then SIGKILL to what is left of the run's processes after `grace`. Returns
 // when none of the run's processes is left, or after `grace` + 5 s; the result is what is
 // still alive then (normally empty).
 std::vector<StepProcess> terminate_step_processes(const std::string& run_id,
+                                                  const std::set<std::string>& steps,
                                                   const std::vector<StepProcess>& procs,
                                                   std::chrono::milliseconds grace);
 
 // Waits until no process of the run is left, polling. `timeout` < 0: no limit. Returns what is
 // still alive at the end (empty: all gone).
 std::vector<StepProcess> wait_step_processes(const std::string& run_id,
+                                             const std::set<std::string>& steps,
                                              std::chrono::milliseconds timeout);
 
 }  // namespace ordo

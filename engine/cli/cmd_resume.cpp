@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "builtin.h"
@@ -153,9 +154,14 @@ void print_decisions(const ResumePlan& rp, const LoadedPlan& lp, const JournalRe
 // The steps the earlier ordo started that are still running: name them, then stop their
 // process groups (TERM, the longest kill_grace of their steps, KILL) or wait for them to end.
 // An exit code when some cannot be stopped.
-std::optional<int> settle_orphans(const std::string& run_id, const Plan& plan,
+std::optional<int> settle_orphans(const JournalReplay& old, const Plan& plan,
                                   const ResumeOptions& opts) {
-  std::vector<StepProcess> procs = find_step_processes(run_id);
+  const std::string& run_id = old.record.run_id;
+  std::set<std::string> interrupted;  // running when ordo died; a finished step's daemon stays
+  for (const StepRecord& s : old.record.steps)
+    if (s.state == StepState::Running) interrupted.insert(s.id);
+  if (interrupted.empty()) return std::nullopt;
+  std::vector<StepProcess> procs = find_step_processes(run_id, interrupted);
   if (procs.empty()) return std::nullopt;
   Millis grace{0};
   std::cout << "Processes of steps started by the earlier ordo of run " << run_id
@@ -169,12 +175,12 @@ std::optional<int> settle_orphans(const std::string& run_id, const Plan& plan,
   std::vector<StepProcess> left;
   if (opts.wait_orphans) {
     std::cout << "Waiting for them to end before resuming (--wait-orphans)...\n" << std::flush;
-    left = wait_step_processes(run_id, Millis(-1));
+    left = wait_step_processes(run_id, interrupted, Millis(-1));
   } else {
     std::cout << "Terminating them before resuming (SIGTERM to their process groups, SIGKILL "
               << "after " << format_duration(grace) << "; --wait-orphans waits instead)...\n"
               << std::flush;
-    left = terminate_step_processes(run_id, procs, grace);
+    left = terminate_step_processes(run_id, interrupted, procs, grace);
   }
   if (left.empty()) {
     std::cout << "  they are gone\n" << std::flush;
@@ -251,7 +257,7 @@ int cmd_resume(const ResumeOptions& opts) {
   ResumePlan rp = plan_resume(in);
   if (auto rc = resolve_asks(rp, *loaded, opts)) return *rc;
   print_decisions(rp, *loaded, old);
-  if (auto rc = settle_orphans(old.record.run_id, loaded->plan, opts)) return *rc;
+  if (auto rc = settle_orphans(old, loaded->plan, opts)) return *rc;
 
   Result<RunPaths> paths = create_run_dirs(state, name, old.record.run_id);
   if (!paths.ok()) {

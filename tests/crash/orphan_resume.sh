@@ -5,7 +5,9 @@
 # (pid and step), terminate it, and only then run `slow` again: the second run records whether
 # the first one's process was still alive when it started. With --wait-orphans resume waits
 # instead (the orphan here ends on its own after 5 s).
-# Also checks ORDO_RUN_ID and ORDO_STEP in the step's environment.
+# A daemon that a step which finished left behind (step `daemon`, setsid) is not an orphan of
+# the interrupted step: resume leaves it alone. Also checks ORDO_RUN_ID and ORDO_STEP in the
+# step's environment.
 # Prints `ordo-test: N passed, M failed`.
 set -u
 ordo=${ORDO_BIN:?set ORDO_BIN to the ordo binary}
@@ -27,8 +29,13 @@ plan() {
 [plan]
 name = "orphan"
 
+[steps.daemon]
+kind = "shell"
+script = "setsid sleep 120 </dev/null >/dev/null 2>&1 & echo \$! > daemon.pid"
+
 [steps.slow]
 kind = "shell"
+requires = ["daemon"]
 script = '''
 echo "start \$\$\$\$ \$ORDO_RUN_ID \$ORDO_STEP" >> ledger.txt
 if [ -s first.pid ]; then
@@ -71,6 +78,8 @@ case_terminate() {
   orphan=$(run_and_kill)
   [ -n "$orphan" ] && alive "$orphan" || { bad "terminate: no orphan to test with"; return; }
   ok "terminate: the step (pid $orphan) outlived the killed ordo"
+  local daemon
+  daemon=$(cat daemon.pid)
   local run_id
   run_id=$(awk 'NR==1 {print $3}' ledger.txt)
   [ -n "$run_id" ] && [ "$(awk 'NR==1 {print $4}' ledger.txt)" = slow ] &&
@@ -85,6 +94,13 @@ case_terminate() {
     bad "terminate: resume did not say so: $(cat resume.out)"
   alive "$orphan" && bad "terminate: pid $orphan still alive" ||
     ok "terminate: the orphan is gone"
+  if alive "$daemon"; then
+    ok "terminate: the daemon a finished step left (pid $daemon) was left alone"
+    grep -q "pid $daemon " resume.out && bad "terminate: resume named the daemon: $(cat resume.out)"
+  else
+    bad "terminate: resume killed the daemon of a finished step (pid $daemon)"
+  fi
+  kill "$daemon" 2>/dev/null
   # Ledger: start(1st), start(2nd), first-gone, end(2nd), after — never end of the first.
   local starts ends
   starts=$(grep -c '^start' ledger.txt)
@@ -106,6 +122,7 @@ case_wait() {
   local orphan
   orphan=$(run_and_kill)
   [ -n "$orphan" ] && alive "$orphan" || { bad "wait: no orphan to test with"; return; }
+  kill "$(cat daemon.pid)" 2>/dev/null  # not this case's subject: --wait-orphans does not wait for it
   "$ordo" resume --wait-orphans plan.toml --state-dir st --no-report --no-color >resume.out 2>&1
   local rc=$?
   [ $rc = 0 ] && ok "wait: resume succeeded" || bad "wait: resume exited $rc: $(cat resume.out)"
