@@ -93,7 +93,8 @@ trial() {  # trial N: prints "ok N" or "FAIL N: why"
   run_id=$(sed -n 's/^ *"run": "\(.*\)",*$/\1/p' status.json | head -1)
   [ -n "$run_id" ] || { echo "FAIL $n: no run id in status.json"; return; }
   for p in /proc/[0-9]*; do
-    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "ORDO_RUN_ID=$run_id" && left="$left ${p#/proc/}"
+    { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "ORDO_RUN_ID=$run_id" &&
+      left="$left ${p#/proc/}"
   done
   [ -z "$left" ] || { echo "FAIL $n: processes of run $run_id still alive:$left"; return; }
   echo "ok $n kills=$kills dups=$dups first_kill_after=$at"
