@@ -42,7 +42,7 @@ Status pwrite_all(int fd, std::string_view data, off_t at) {
 
 bool prealloc_wanted() {
   const char* v = std::getenv("ORDO_JOURNAL_PREALLOC");
-  return !(v && std::string_view(v) == "0");
+  return v && std::string_view(v) == "1";
 }
 
 }  // namespace

@@ -7,13 +7,13 @@
 // records to the kernel with one write(2), so a killed ordo loses at most the turn it was in;
 // sync() makes what was written durable with one fdatasync(2), only when something was written
 // since the last one. The scheduler decides when to call sync() (scheduler.h, "Durability").
-// Preallocation: the file is grown in zero-filled chunks (kChunk, written and synced ahead of
+// Preallocation (opt-in, ORDO_JOURNAL_PREALLOC=1: it showed no gain on the shared test machine,
+// tests/bench/README.md): the file is grown in zero-filled chunks (kChunk, written and synced ahead of
 // the records), and records overwrite the zeros. An fdatasync of a record then flushes data
 // only: the file's size does not change, so there is no metadata to commit (on ext4 that is a
 // jbd2 commit, which also carries every other file's pending metadata — the step logs'). The
 // destructor cuts the zero tail off; a killed ordo leaves it, and readers ignore trailing NUL
-// bytes (run_record.h; repair_journal_tail cuts them). ORDO_JOURNAL_PREALLOC=0 turns it off
-// (plain appends; for the journal bench's comparison).
+// bytes (run_record.h; repair_journal_tail cuts them). By default: plain O_APPEND appends.
 // The file is mode 0600 and opened O_CLOEXEC. A write or sync error is reported once on stderr
 // and kept in error(); the run goes on (its steps matter more than its record).
 // Owned by the command that runs the scheduler; called on the scheduler thread only (EventSink

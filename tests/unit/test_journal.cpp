@@ -191,6 +191,10 @@ TEST_SUITE("journal") {
     const std::string path = t.path("journal.jsonl");
     const std::string crashed = t.path("crashed.jsonl");
     std::string at_kill;
+    ::setenv("ORDO_JOURNAL_PREALLOC", "1", 1);  // opt-in (journal.h); no threads run here
+    struct Unset {
+      ~Unset() { ::unsetenv("ORDO_JOURNAL_PREALLOC"); }
+    } unset;
     {
       auto j = JournalSink::create(path);
       REQUIRE(j.ok());
