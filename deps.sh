@@ -7,7 +7,8 @@ ORDO_PKGS=(meson ninja-build pkg-config g++ cmake
   libboost-graph-dev libboost-dev libboost-filesystem-dev
   libtomlplusplus-dev libpq-dev libspdlog-dev libfmt-dev doctest-dev
   libcli11-dev nlohmann-json3-dev graphviz postgresql-15 postgresql-client-15 procps
-  ca-certificates chromium libxml2-utils)
+  ca-certificates chromium libxml2-utils
+  clang libclang-rt-14-dev)  # the fuzz target (tests/fuzz): clang++ and libFuzzer
 # npm (for the Taplo schema check) only when this machine has none.
 command -v npm >/dev/null 2>&1 || ORDO_PKGS+=(nodejs npm)
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole ordo test suite on a fresh Debian bookworm machine (as root): installs what is
 # missing, starts a throwaway PostgreSQL for the database tests, builds with -Werror, runs
-# `meson test`, and ends with one line "N passed, N failed".
+# `meson test`, then (full suite only) builds the plan-loader fuzz target with clang and fuzzes it
+# for 60 s (tests/fuzz/README.md; ORDO_FUZZ=0 skips it, ORDO_FUZZ=1 forces it), and ends with one
+# line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./deps.sh
@@ -42,6 +44,24 @@ ordo_build "$BUILD" -Dwerror=true
 set +e
 meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@"
 rc=$?
+# The fuzz target: its own build dir (clang, sanitizers; only the engine, the executors and the
+# target are built), 60 s on one core; a crash, leak, UB report or hang fails the suite.
+fuzz_log=$BUILD/meson-logs/fuzz.txt
+: >"$fuzz_log"
+if [ "${ORDO_FUZZ:-}" = 1 ] || { [ "${ORDO_FUZZ:-}" != 0 ] && [ $# = 0 ]; }; then
+  FUZZ_BUILD=${ORDO_FUZZ_BUILD:-build-fuzz}
+  echo "fuzz: building $FUZZ_BUILD/tests/fuzz/ordo-fuzz-plan and fuzzing it for 60 s..."
+  if { [ -f "$FUZZ_BUILD/build.ninja" ] ||
+    meson setup "$FUZZ_BUILD" --native-file tests/fuzz/clang.ini -Dfuzz=true \
+      --buildtype=debugoptimized; } >>"$fuzz_log" 2>&1 &&
+    ninja -C "$FUZZ_BUILD" tests/fuzz/ordo-fuzz-plan >>"$fuzz_log" 2>&1; then
+    tests/fuzz/run_fuzz.sh "$FUZZ_BUILD" 60 >>"$fuzz_log" 2>&1 || rc=1
+  else
+    echo "ordo-test: 0 passed, 1 failed (the fuzz target did not build)" >>"$fuzz_log"
+    rc=1
+  fi
+  grep -E '^(fuzz:|ordo-test:|==[0-9]+==ERROR|SUMMARY:)' "$fuzz_log" || true
+fi
 set -e
 # The LAST line is the plain closing line CI reads: doctest case counts, plus the
 # "ordo-test: N passed, M failed" lines of the script tests; meson's failure count is a floor
@@ -49,5 +69,6 @@ set -e
 awk '/^\[doctest\] test cases:/ { gsub(/\|/, " "); p += $5; f += $7 }
      /^ordo-test: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
      /^(Fail|Timeout|Unexpected Pass):/ { m += $NF }
-     END { if (m > f) f = m; printf "%d passed, %d failed\n", p, f }' "$BUILD/meson-logs/testlog.txt"
+     END { if (m > f) f = m; printf "%d passed, %d failed\n", p, f }' "$BUILD/meson-logs/testlog.txt" \
+  "$fuzz_log"
 exit $rc

@@ -8,6 +8,32 @@
 #include "plan_loader_internal.h"
 
 namespace ordo::loader {
+namespace {
+
+// libstdc++'s regex compiler reads a repeat count or back-reference into a long without an
+// overflow check (undefined behaviour; found by the fuzzer, tests/fuzz). A number of more than
+// 9 digits there is refused before compiling: no such regex could compile anyway (its state
+// limit is 100000).
+bool regex_number_too_large(std::string_view re) {
+  auto digits = [&](size_t at) {
+    size_t n = 0;
+    while (at + n < re.size() && re[at + n] >= '0' && re[at + n] <= '9') ++n;
+    return n;
+  };
+  for (size_t i = 0; i < re.size(); ++i) {
+    if (re[i] == '\\') {
+      if (digits(i + 1) > 9) return true;
+      ++i;  // the escaped character
+    } else if (re[i] == '{') {
+      size_t n = digits(i + 1);
+      if (n > 9 || (i + 1 + n < re.size() && re[i + 1 + n] == ',' && digits(i + 2 + n) > 9))
+        return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 void Loader::load_retries(RetryPolicy& r, const toml::node& v, Source& src) {
   static constexpr int kMax = 1000;
@@ -135,12 +161,19 @@ void Loader::load_outputs(std::vector<OutputDecl>& out, const toml::node& v, Sou
           ok = false;
           continue;
         }
-        try {
-          std::regex compiled(*re, std::regex::ECMAScript);
-        } catch (const std::regex_error& err) {
+        if (regex_number_too_large(*re)) {
           error(src.value_loc(*sv),
-                "invalid regex for output '" + o.name + "': " + std::string(err.what()));
+                "invalid regex for output '" + o.name +
+                    "': a repeat count or back-reference of more than 9 digits");
           ok = false;
+        } else {
+          try {
+            std::regex compiled(*re, std::regex::ECMAScript);
+          } catch (const std::regex_error& err) {
+            error(src.value_loc(*sv),
+                  "invalid regex for output '" + o.name + "': " + std::string(err.what()));
+            ok = false;
+          }
         }
         o.regex = *re;
       } else {

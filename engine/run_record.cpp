@@ -82,6 +82,8 @@ class Reader {
   void record(const Json& j, const std::string& t, Millis mono) {
     if (t == "run_started")
       run_started(j);
+    else if (t == "run_resumed")
+      run_resumed(j);
     else if (t == "step_started")
       step_started(j, mono);
     else if (t == "step_output")
@@ -123,6 +125,43 @@ class Reader {
     r_.started_at = str(j, "ts");
     if (auto it = j.find("vars"); it != j.end()) r_.vars = to_table(*it);
     for (const std::string& id : strings(j, "steps")) step(id).declared = true;
+  }
+
+  // A resumed part (`ordo resume`) continues the run: what the earlier part ended with (its
+  // outcome, its abort) no longer describes the run, and the attempts it left open ended when
+  // that ordo stopped (the last record before this one). Steps the resume kept stay as they
+  // were; a watcher kept while still open counts as stopped after its watched steps: succeeded.
+  // As the first record (an --events file of the resume alone) it stands for run_started.
+  void run_resumed(const Json& j) {
+    ++r_.resumes;
+    if (r_.run_id.empty()) {
+      run_started(j);
+      return;
+    }
+    r_.resumed_at.push_back(r_.last_mono);
+    r_.outcome.reset();
+    r_.counts = StepCounts{};
+    r_.root_causes.clear();
+    r_.duration = Millis(0);
+    r_.aborted = false;
+    r_.abort_reason.clear();
+    r_.abort_cause.clear();
+    r_.aborted_at = Millis(0);
+    r_.interrupts = 0;
+    const std::vector<std::string> kept = strings(j, "kept");
+    for (StepRecord& s : r_.steps) {
+      AttemptRecord* a = open_attempt(s);
+      if (!a) continue;
+      a->end = std::max(r_.last_mono, a->start);
+      a->outcome = StepState::Cancelled;
+      a->message = "interrupted: ordo stopped";
+      if (std::find(kept.begin(), kept.end(), s.id) != kept.end()) {
+        a->outcome = StepState::Succeeded;
+        a->message.clear();
+        s.state = StepState::Succeeded;
+        s.settled_at = a->end;
+      }
+    }
   }
 
   void step_started(const Json& j, Millis mono) {
@@ -260,6 +299,8 @@ StepRecord* RunRecord::find(std::string_view id) {
 }
 
 Result<RunRecord> parse_run_record(std::string_view text, const std::string& name) {
+  // The zero tail of a preallocated journal whose ordo was killed (journal.h) is not a record.
+  while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
   RunRecord r;
   Reader reader(r);
   bool started = false;
@@ -287,13 +328,13 @@ Result<RunRecord> parse_run_record(std::string_view text, const std::string& nam
                         std::to_string(v) + " is not supported (this ordo reads version " +
                         std::to_string(kEventsFormatVersion) + ")");
     std::string t = str(j, "t");
-    if (!started && t != "run_started")
+    if (!started && t != "run_started" && t != "run_resumed")
       return make_error(name + ":" + std::to_string(line_no) +
-                        ": expected a run_started record first, got '" + t + "'");
+                        ": expected a run_started or run_resumed record first, got '" + t + "'");
     started = true;
     r.version = static_cast<int>(v);
     Millis mono(num(j, "mono_ms"));
-    reader.record(j, t, mono);
+    reader.record(j, t, mono);  // before last_mono moves on: run_resumed reads the earlier part's
     r.last_mono = std::max(r.last_mono, mono);
     if (std::string ts = str(j, "ts"); !ts.empty()) r.last_at = ts;
   }

@@ -3,7 +3,8 @@
 // (events-format.md). Used by `ordo graph --run` (colours) and `ordo report` (the HTML).
 //
 // Reading is forgiving where a crash can leave marks and strict elsewhere: a last line cut off
-// mid-write (no newline, not JSON) is dropped and counted in `torn_lines`; a bad line in the
+// mid-write (no newline, not JSON) is dropped and counted in `torn_lines`, trailing NUL bytes
+// (the zero tail of a preallocated journal, journal.h) are ignored; a bad line in the
 // middle, a missing `run_started`, or an unknown format version is an error. Record types and
 // fields this reader does not know are ignored, as the format asks.
 // Plain data, built once by parse_run_record(); not thread-safe for mutation. Finding a run in
@@ -106,6 +107,12 @@ struct RunRecord {
   std::string abort_cause;   // the failed step, or ""
   Millis aborted_at{0};
   int interrupts = 0;  // from the last run_aborting
+
+  // `run_resumed` records (ordo resume): each opens a part that continues the run; the fields
+  // above describe the last part (an earlier part's outcome and abort are dropped at a resume,
+  // the attempts it left open end at its last record, as `cancelled`, "interrupted: ...").
+  int resumes = 0;
+  std::vector<Millis> resumed_at;  // per resume: the earlier part's last mono_ms
 
   int torn_lines = 0;       // a cut-off last line that was dropped (0 or 1)
   int unknown_records = 0;  // records of a type this reader does not know (ignored)

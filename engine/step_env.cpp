@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 
 extern char** environ;
 
@@ -93,7 +94,23 @@ void apply_entries(Env& env, const std::vector<EnvEntry>& entries) {
   }
 }
 
+std::mutex run_id_mutex;
+std::string& run_id_slot() {
+  static std::string id;
+  return id;
+}
+
 }  // namespace
+
+void set_step_run_id(std::string run_id) {
+  std::lock_guard lock(run_id_mutex);
+  run_id_slot() = std::move(run_id);
+}
+
+std::string step_run_id() {
+  std::lock_guard lock(run_id_mutex);
+  return run_id_slot();
+}
 
 Result<RunAs> make_run_as(const StepEnvInput& in) {
   RunAs ra;
@@ -135,6 +152,12 @@ Result<RunAs> make_run_as(const StepEnvInput& in) {
   }
   if (!in.venv.empty()) apply_venv(env, expand_home(in.venv, ra.home));
   apply_entries(env, in.env);
+  // Last, so neither the plan's `env` nor an inherited value (an ordo run inside a step) wins.
+  if (std::string run_id = step_run_id(); !run_id.empty())
+    env_set(env, "ORDO_RUN_ID", run_id);
+  else
+    env_unset(env, "ORDO_RUN_ID");
+  env_set(env, "ORDO_STEP", in.step_id);
   ra.env = std::move(env);
   ra.cwd = expand_home(in.cwd, ra.home);  // existence is checked by the child (chdir)
   return ra;

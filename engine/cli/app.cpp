@@ -156,6 +156,9 @@ int ordo_main(int argc, char** argv) {
       ->add_flag("--skip-interrupted", resume_opts.skip_interrupted,
                  "do not run again the interrupted steps that are not idempotent")
       ->excludes(rerun_flag);
+  resume->add_flag("--wait-orphans", resume_opts.wait_orphans,
+                   "when steps started by the killed ordo still run, wait for them to end "
+                   "instead of terminating them");
   add_common(resume, resume_opts.run.common);
 
   StatusOptions status_opts;

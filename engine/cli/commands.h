@@ -68,6 +68,7 @@ struct ResumeOptions {
   RunOptions run;                  // -j, --yes, --events, --no-report, --state-dir, --set...
   bool rerun_interrupted = false;  // --rerun-interrupted
   bool skip_interrupted = false;   // --skip-interrupted
+  bool wait_orphans = false;       // --wait-orphans: wait for a killed run's steps, not stop them
 };
 int cmd_resume(const ResumeOptions& opts);
 

@@ -28,6 +28,7 @@
 #include "plan_loader.h"
 #include "render/report.h"
 #include "run_record.h"
+#include "step_env.h"
 #include "step_logs.h"
 
 namespace ordo::cli {
@@ -303,6 +304,7 @@ int execute_run(Session& s, const RunOptions& opts) {
   sopt.plan_digest = combined_digest(s.files);
   sopt.resume = s.resume;
 
+  set_step_run_id(s.run_id);  // ORDO_RUN_ID of the steps: resume finds orphans by it
   SystemRunClock clock;
   ThreadDispatcher dispatcher;
   RunSummary summary;

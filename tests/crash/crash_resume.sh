@@ -3,7 +3,8 @@
 # its id to a ledger file. Each trial starts `ordo run`, kills it with SIGKILL after a random
 # 0-80 ms, then runs `ordo resume` until the run has finished (with --kill-resumes, resumes are
 # killed at random too). Then every step's id must be in the ledger, in order, and the only
-# duplicates allowed are one consecutive repeat per kill (the step in flight when it came).
+# duplicates allowed are one consecutive repeat per kill (the step in flight when it came), and
+# no process of the run may be left at the end (ordo resume stops what a killed ordo left).
 #
 # usage: crash_resume.sh [TRIALS] [PARALLEL] [--kill-resumes]
 # The test suite runs 50 trials, 2 at a time; run more by hand, e.g. `crash_resume.sh 500 2
@@ -87,6 +88,15 @@ trial() {  # trial N: prints "ok N" or "FAIL N: why"
   [ $dups -le $kills ] || { echo "FAIL $n: $dups repeated steps for $kills kills"; return; }
   "$ordo" status plan.toml --state-dir st --json >status.json 2>&1
   grep -q '"state": "finished"' status.json || { echo "FAIL $n: status is not finished"; return; }
+  # No process of the run is left (a step orphaned by a kill is stopped by the next resume).
+  local run_id left=""
+  run_id=$(sed -n 's/^ *"run": "\(.*\)",*$/\1/p' status.json | head -1)
+  [ -n "$run_id" ] || { echo "FAIL $n: no run id in status.json"; return; }
+  for p in /proc/[0-9]*; do
+    { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "ORDO_RUN_ID=$run_id" &&
+      left="$left ${p#/proc/}"
+  done
+  [ -z "$left" ] || { echo "FAIL $n: processes of run $run_id still alive:$left"; return; }
   echo "ok $n kills=$kills dups=$dups first_kill_after=$at"
   cd "$work" && rm -rf "$dir"
 }

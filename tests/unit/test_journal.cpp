@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -150,7 +151,7 @@ TEST_SUITE("journal") {
     REQUIRE(j.ok());
     CHECK(mode_of(path) == 0600);
     (*j)->on_event(ev(StepStarted{"a", 1, false, "shell", "fp"}));
-    CHECK(slurp(path).empty());  // buffered until the end of the turn
+    CHECK(slurp(path).find('{') == std::string::npos);  // buffered until the end of the turn
     (*j)->flush();
     CHECK(slurp(path).find("\"t\":\"step_started\"") != std::string::npos);
     (*j)->sync();
@@ -181,6 +182,77 @@ TEST_SUITE("journal") {
     auto again = repair_journal_tail(path);
     REQUIRE(again.ok());
     CHECK_FALSE(*again);  // nothing to cut now
+  }
+
+  TEST_CASE(
+      "a preallocated journal: records over zeros, the tail cut at close, and a killed "
+      "ordo's zero tail ignored on replay and cut before a resume appends") {
+    TempDir t;
+    const std::string path = t.path("journal.jsonl");
+    const std::string crashed = t.path("crashed.jsonl");
+    std::string at_kill;
+    ::setenv("ORDO_JOURNAL_PREALLOC", "1", 1);  // opt-in (journal.h); no threads run here
+    struct Unset {
+      ~Unset() { ::unsetenv("ORDO_JOURNAL_PREALLOC"); }
+    } unset;
+    {
+      auto j = JournalSink::create(path);
+      REQUIRE(j.ok());
+      CHECK(slurp(path).size() == static_cast<size_t>(JournalSink::kChunk));  // zeros, synced
+      CHECK((*j)->setup_syncs() == 3);  // the zeros, the run dir, runs/
+      (*j)->on_event(ev(RunStarted{}));
+      (*j)->on_event(ev(StepStarted{"a", 1, false, "shell", "fp"}));
+      (*j)->sync();
+      // Past the first chunk: the file grows by whole chunks, records stay contiguous.
+      for (int i = 0; i < 3000; ++i)
+        (*j)->on_event(ev(StepSkipped{"b" + std::to_string(i), SkipKind::NotApplicable,
+                                      std::string(300, 'w'), ""}));
+      (*j)->flush();
+      at_kill = slurp(path);  // the file as a SIGKILL now would leave it
+      CHECK(at_kill.size() % JournalSink::kChunk == 0);
+      CHECK(at_kill.size() > static_cast<size_t>(JournalSink::kChunk));
+      CHECK(at_kill.back() == '\0');
+      (*j)->on_event(ev(StepSkipped{"last", SkipKind::NotApplicable, "why", ""}));
+    }
+    // Closed: the zero tail is gone, every record is there, the file ends with a newline.
+    std::string closed = slurp(path);
+    CHECK(closed.find('\0') == std::string::npos);
+    CHECK(closed.back() == '\n');
+    CHECK(std::count(closed.begin(), closed.end(), '\n') == 3003);
+    CHECK(closed.find("\"last\"") != std::string::npos);
+
+    // The killed state: readers see the records and no torn line.
+    auto r = parse_run_record(at_kill, "crashed.jsonl");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? ""s : r.error().str()));
+    CHECK(r->torn_lines == 0);
+    CHECK(r->find("a")->state == StepState::Running);
+    CHECK(r->find("b2999")->state == StepState::Skipped);
+    // A record cut mid-write before the zeros is a torn line.
+    std::string torn = at_kill;
+    torn.replace(at_kill.find('\0'), 10, "{\"v\":1,\"t\"");
+    auto rt = parse_run_record(torn, "torn.jsonl");
+    REQUIRE(rt.ok());
+    CHECK(rt->torn_lines == 1);
+
+    // Resume appends after the last record: the zeros are cut (not reported as a torn record).
+    spit(crashed, at_kill);
+    {
+      auto j = JournalSink::append(crashed);
+      REQUIRE(j.ok());
+      CHECK_FALSE((*j)->torn_tail_removed());
+      (*j)->on_event(ev(StepSkipped{"resumed", SkipKind::NotApplicable, "why", ""}));
+    }
+    std::string resumed = slurp(crashed);
+    CHECK(resumed.find('\0') == std::string::npos);
+    CHECK(resumed.substr(0, at_kill.find('\0')) == at_kill.substr(0, at_kill.find('\0')));
+    CHECK(std::count(resumed.begin(), resumed.end(), '\n') == 3003);
+    CHECK(resumed.find("\"resumed\"") != std::string::npos);
+    // A torn record before the zeros is reported when cut.
+    spit(crashed, torn);
+    auto cut = repair_journal_tail(crashed);
+    REQUIRE(cut.ok());
+    CHECK(*cut);
+    CHECK(slurp(crashed) == at_kill.substr(0, at_kill.find('\0')));
   }
 
   TEST_CASE("the run lock: one holder, the holder named, a dead holder's file taken over") {

@@ -328,7 +328,7 @@ TEST_SUITE("run_record") {
           "x.jsonl:1: format version 2 is not supported (this ordo reads version 1)"s);
     auto headless = parse_run_record(lines_without(fixture_text(), "run_started"), "y.jsonl");
     REQUIRE_FALSE(headless.ok());
-    CHECK(headless.error().message.find("expected a run_started record first") !=
+    CHECK(headless.error().message.find("expected a run_started or run_resumed record first") !=
           std::string::npos);
     auto empty = parse_run_record("", "z.jsonl");
     REQUIRE_FALSE(empty.ok());
@@ -345,6 +345,101 @@ TEST_SUITE("run_record") {
     CHECK(r->unknown_records == 1);
     CHECK(r->find("a")->command == "echo hi"s);
     CHECK(r->find("a")->state == StepState::Running);
+  }
+
+  TEST_CASE("a resumed run reads as its last part: outcome, abort and attempts") {
+    // Part 1: `a` succeeds, `b` fails (the run aborts), `w` watches and `c` is running when ordo
+    // is killed. Part 2 (ordo resume) keeps a and w, runs b and c again, and succeeds.
+    std::string part1 =
+        R"({"v":1,"t":"run_started","mono_ms":0,"run":"r1","plan":"p","steps":["a","w","b","c"]})"
+        "\n"
+        R"({"v":1,"t":"step_started","mono_ms":0,"step":"a","attempt":1})"
+        "\n"
+        R"({"v":1,"t":"step_started","mono_ms":0,"step":"w","attempt":1,"watcher":true})"
+        "\n"
+        R"({"v":1,"t":"step_finished","mono_ms":10,"step":"a","status":"succeeded","duration_ms":10})"
+        "\n"
+        R"({"v":1,"t":"step_started","mono_ms":10,"step":"b","attempt":1})"
+        "\n"
+        R"({"v":1,"t":"step_started","mono_ms":10,"step":"c","attempt":1})"
+        "\n"
+        R"({"v":1,"t":"step_finished","mono_ms":20,"step":"b","status":"failed","exit_code":1,"message":"exit code 1","duration_ms":10})"
+        "\n"
+        R"({"v":1,"t":"run_aborting","mono_ms":20,"reason":"b failed","cause":"b"})"
+        "\n";
+    std::string part2 =
+        R"({"v":1,"t":"run_resumed","mono_ms":500,"run":"r1","plan":"p","steps":["a","w","b","c"],"resumes":1,"kept":["a","w"],"rerun":[{"step":"b","reason":"failed"},{"step":"c","reason":"was interrupted"}]})"
+        "\n"
+        R"({"v":1,"t":"step_started","mono_ms":500,"step":"b","attempt":1})"
+        "\n"
+        R"({"v":1,"t":"step_started","mono_ms":500,"step":"c","attempt":1})"
+        "\n"
+        R"({"v":1,"t":"step_finished","mono_ms":510,"step":"b","status":"succeeded","duration_ms":10})"
+        "\n"
+        R"({"v":1,"t":"step_finished","mono_ms":530,"step":"c","status":"succeeded","duration_ms":30})"
+        "\n";
+    std::string end =
+        R"({"v":1,"t":"run_finished","mono_ms":530,"outcome":"succeeded","duration_ms":530,"counts":{"succeeded":4}})"
+        "\n";
+
+    auto r = parse_run_record(part1 + part2 + end, "resumed.jsonl");
+    REQUIRE(r.ok());
+    CHECK(r->unknown_records == 0);
+    CHECK(r->resumes == 1);
+    REQUIRE(r->resumed_at.size() == 1);
+    CHECK(r->resumed_at[0] == Millis(20));
+    REQUIRE(r->outcome.has_value());
+    CHECK(*r->outcome == RunOutcome::Succeeded);
+    CHECK_FALSE(r->aborted);
+    CHECK(r->abort_reason == ""s);
+    CHECK(r->counts.succeeded == 4);
+    CHECK(r->duration == Millis(530));
+
+    const StepRecord* b = r->find("b");
+    CHECK(b->state == StepState::Succeeded);
+    REQUIRE(b->attempts.size() == 2);
+    CHECK(b->attempts[0].outcome == StepState::Failed);
+    CHECK(b->attempts[1].outcome == StepState::Succeeded);
+
+    // c's first attempt was cut off by the kill: it ended with the earlier part, interrupted.
+    const StepRecord* c = r->find("c");
+    CHECK(c->state == StepState::Succeeded);
+    REQUIRE(c->attempts.size() == 2);
+    REQUIRE(c->attempts[0].end.has_value());
+    CHECK(*c->attempts[0].end == Millis(20));
+    CHECK(c->attempts[0].outcome == StepState::Cancelled);
+    CHECK(c->attempts[0].message == "interrupted: ordo stopped"s);
+    CHECK(c->attempts[1].start == Millis(500));
+    CHECK(c->attempts[1].outcome == StepState::Succeeded);
+    CHECK(c->attempts[0].run == c->attempts[1].run);  // one run of the step, two attempts
+
+    // The kept watcher was open when ordo died; kept, it counts as stopped: succeeded.
+    const StepRecord* w = r->find("w");
+    CHECK(w->state == StepState::Succeeded);
+    REQUIRE(w->attempts.size() == 1);
+    CHECK(w->attempts[0].outcome == StepState::Succeeded);
+    CHECK(r->find("a")->state == StepState::Succeeded);
+    CHECK(r->find("a")->attempts.size() == 1);
+
+    // Killed again during part 2: no outcome (not part 1's), nothing aborted, c running.
+    auto again =
+        parse_run_record(part1 + part2.substr(0, part2.find("\n") + 1) +
+                             R"({"v":1,"t":"step_started","mono_ms":500,"step":"c","attempt":1})"
+                             "\n",
+                         "again.jsonl");
+    REQUIRE(again.ok());
+    CHECK_FALSE(again->finished());
+    CHECK_FALSE(again->aborted);
+    CHECK(again->find("c")->state == StepState::Running);
+    CHECK(again->find("b")->state == StepState::Failed);  // from part 1, not run again yet
+
+    // An --events file of the resume alone starts with run_resumed.
+    auto alone = parse_run_record(part2 + end, "events.jsonl");
+    REQUIRE_MESSAGE(alone.ok(), (alone.ok() ? ""s : alone.error().str()));
+    CHECK(alone->run_id == "r1"s);
+    CHECK(alone->resumes == 1);
+    CHECK(*alone->outcome == RunOutcome::Succeeded);
+    CHECK(alone->find("c")->attempts.size() == 1);
   }
 
   TEST_CASE("a triggered step that runs once per firing keeps every run") {

@@ -217,4 +217,28 @@ TEST_SUITE("step_env") {
     CHECK(WEXITSTATUS(st) == 0);
     CHECK(got == "step 'x' runs as user 'root', which needs root (ordo is running as 'nobody')"s);
   }
+  TEST_CASE("ORDO_RUN_ID and ORDO_STEP: set last, over the plan's env and an inherited value") {
+    ScopedEnv inherited("ORDO_RUN_ID", "outer-run");  // an ordo running inside a step
+    set_step_run_id("20261126T010203Z-1a2b");
+    auto ra = make_run_as({.step_id = "stop-web",
+                           .user = "",
+                           .env = {entry("ORDO_STEP", EnvEntry::Mode::Set, "fake"),
+                                   entry("ORDO_RUN_ID", EnvEntry::Mode::Set, "fake")},
+                           .venv = "",
+                           .cwd = ""});
+    REQUIRE(ra.ok());
+    CHECK(value_of(*ra, "ORDO_RUN_ID") == "20261126T010203Z-1a2b"s);
+    CHECK(value_of(*ra, "ORDO_STEP") == "stop-web"s);
+    // With a user: the login environment gets them too.
+    auto as_me = make_run_as({.step_id = "b", .user = my_name(), .env = {}, .venv = "", .cwd = ""});
+    REQUIRE(as_me.ok());
+    CHECK(value_of(*as_me, "ORDO_RUN_ID") == "20261126T010203Z-1a2b"s);
+    CHECK(value_of(*as_me, "ORDO_STEP") == "b"s);
+    // No run (a unit test, a tool): no ORDO_RUN_ID, not even an inherited one.
+    set_step_run_id("");
+    auto none = make_run_as({.step_id = "c", .user = "", .env = {}, .venv = "", .cwd = ""});
+    REQUIRE(none.ok());
+    CHECK(value_of(*none, "ORDO_RUN_ID") == "<unset>"s);
+    CHECK(value_of(*none, "ORDO_STEP") == "c"s);
+  }
 }
