@@ -1,5 +1,7 @@
 #include "run_record.h"
 
+#include <utility>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -112,6 +114,7 @@ class Reader {
     StepRecord s;
     s.id = id;
     s.declared = false;
+    r_.step_index.emplace(id, r_.steps.size());
     r_.steps.push_back(std::move(s));
     return r_.steps.back();
   }
@@ -287,15 +290,19 @@ std::optional<Millis> StepRecord::first_start() const {
 }
 
 const StepRecord* RunRecord::find(std::string_view id) const {
+  if (step_index.size() == steps.size()) {
+    auto it = step_index.find(std::string(id));
+    return it != step_index.end() && it->second < steps.size() && steps[it->second].id == id
+               ? &steps[it->second]
+               : nullptr;
+  }
   for (const StepRecord& s : steps)
     if (s.id == id) return &s;
   return nullptr;
 }
 
 StepRecord* RunRecord::find(std::string_view id) {
-  for (StepRecord& s : steps)
-    if (s.id == id) return &s;
-  return nullptr;
+  return const_cast<StepRecord*>(std::as_const(*this).find(id));
 }
 
 Result<RunRecord> parse_run_record(std::string_view text, const std::string& name) {

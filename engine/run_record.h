@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "duration.h"
@@ -118,8 +119,14 @@ struct RunRecord {
   int unknown_records = 0;  // records of a type this reader does not know (ignored)
 
   bool finished() const { return outcome.has_value(); }
+  // The step with this id: by index when `step_index` covers every step (as the parser keeps
+  // it), else by a linear scan (a RunRecord built by hand).
   const StepRecord* find(std::string_view id) const;
   StepRecord* find(std::string_view id);
+
+  // id -> position in `steps`, filled by the parser (a 100k-step record is looked up per step
+  // by status and reports: a scan made that quadratic).
+  std::unordered_map<std::string, size_t> step_index;
 };
 
 // Parses JSON-lines text. `name` names the source in error messages ("journal.jsonl:7: ...").

@@ -611,3 +611,24 @@ TEST_SUITE("run_colors") {
     CHECK(xml_problem("<a>") != ""s);
   }
 }
+
+TEST_CASE("RunRecord::find: by the parser's index, and by a scan for a record built by hand") {
+  RunRecord r = fixture();
+  REQUIRE(r.step_index.size() == r.steps.size());
+  for (const StepRecord& s : r.steps) {
+    const StepRecord* found = r.find(s.id);
+    REQUIRE(found != nullptr);
+    CHECK(found == &s);
+  }
+  CHECK(r.find("no-such-step") == nullptr);
+
+  RunRecord by_hand;
+  StepRecord a;
+  a.id = "a";
+  StepRecord b;
+  b.id = "b";
+  by_hand.steps = {a, b};
+  REQUIRE(by_hand.find("b") != nullptr);
+  CHECK(by_hand.find("b")->id == "b"s);
+  CHECK(by_hand.find("c") == nullptr);
+}
