@@ -98,8 +98,8 @@ class Planner {
       const std::string& id = in_.graph.id(u);
       Action a = res(u).action;
       if (a == Action::Rerun || a == Action::Ask || a == Action::Skip)
-        return "it depends on " + id + ", which runs again";
-      return "it depends on " + id + ", which had not succeeded";
+        return "depends on " + id + ", which runs again";
+      return "depends on " + id + ", which had not succeeded";
     }
     return "";
   }

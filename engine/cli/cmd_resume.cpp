@@ -139,8 +139,12 @@ void print_decisions(const ResumePlan& rp, const LoadedPlan& lp, const JournalRe
   for (size_t i = 0; i < rp.steps.size(); ++i) {
     const StepResume& r = rp.steps[i];
     const std::string& id = lp.plan.steps[i].id;
+    const StepDecl& decl = lp.plan.steps[i];
+    const bool conditional = decl.when || !decl.on_failure.empty() || decl.is_triggered();
     if (r.action == StepResume::Action::Rerun)
-      std::cout << "  step " << id << " " << r.reason << ": running it again\n";
+      std::cout << "  step " << id << " " << r.reason
+                << (conditional ? ": not kept, decided again when it is reached\n"
+                                : ": running it again\n");
     else if (r.action == StepResume::Action::Skip)
       std::cout << "  step " << id << " was interrupted: not running it again (skipped)\n";
     else if (r.action == StepResume::Action::Fresh && !r.reason.empty())

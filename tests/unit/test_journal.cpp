@@ -538,7 +538,7 @@ kind = "job"
     CHECK(rc.action(now, "a") == A::Rerun);
     CHECK(rc.reason(now, "a") == "changed since the interrupted run (params differ)"s);
     CHECK(rc.action(now, "b") == A::Rerun);
-    CHECK(rc.reason(now, "b") == "it depends on a, which runs again"s);
+    CHECK(rc.reason(now, "b") == "depends on a, which runs again"s);
     CHECK(rc.action(now, "other") == A::Keep);
     // Unchanged vars: everything done is kept.
     Run same(plan, 4, salted(), false);
