@@ -69,6 +69,13 @@ std::vector<StepRow> rows_of(const JournalReplay& j, bool running, WallTime t0) 
     std::string log = j.run_dir + "/steps/" + s.id + ".log";
     if (file_exists(log)) r.log = log;
     r.note = s.state == StepState::Skipped ? s.skip_reason : s.message;
+    // Skipped at the end but run in an earlier part of a resumed run (an on_failure handler
+    // that ran after the first failure, not needed after the resume): say what it did then.
+    if (s.state == StepState::Skipped && !s.attempts.empty()) {
+      const AttemptRecord& last = s.attempts.back();
+      r.note += fmt::format("; before the resume it ran ({} attempt{}, {})", s.attempts.size(),
+                            s.attempts.size() > 1 ? "s" : "", step_state_name(last.outcome));
+    }
     // A watcher's firings: how often, and the last one in the watcher's own words.
     if (!s.firings.empty()) {
       const FiringRecord& last = s.firings.back();

@@ -133,6 +133,7 @@ case_pip_failure_restores_celery() {
   check "status: resumed once" grep -q 'resumed 1 time' "$STATE/status.txt"
   check "status: pip-indico succeeded on attempt 2" grep -qE '^pip-indico +succeeded +2 ' "$STATE/status.txt"
   check "status: stop-celery kept (1 attempt)" grep -qE '^stop-celery +succeeded +1 ' "$STATE/status.txt"
+  check "status: restore-celery says it ran before the resume" grep -q "before the resume it ran (1 attempt, succeeded)" "$STATE/status.txt"
 }
 
 case_migration_failure_rolls_back() {
