@@ -1,6 +1,6 @@
 // run_process: prepares a child (environment, executable, groups, pipes), spawns it
-// (spawn.cpp) and watches it to its end (process_watch.cpp). No Boost.Process, no asio: one
-// clone(CLONE_VM | CLONE_VFORK) and one poll() loop per process.
+// (spawn.cpp: Boost.Process with its vfork launcher) and watches it to its end
+// (process_watch.cpp: one poll() loop per process, no asio).
 #include "process.h"
 
 #include <fcntl.h>
@@ -76,7 +76,9 @@ std::string failure_text(const ProcessSpec& spec, const Spawned& s) {
     case ChildStage::Stdio:
       return "cannot run '" + spec.argv[0] + "': cannot set up stdin/stdout/stderr: " + why;
     case ChildStage::None:
-      return "cannot run '" + spec.argv[0] + "': clone: " + why;
+      return "cannot run '" + spec.argv[0] + "': vfork: " + why;
+    case ChildStage::Pidfd:
+      return "cannot run '" + spec.argv[0] + "': pidfd_open: " + why;
     case ChildStage::Exec:
       break;
   }

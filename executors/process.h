@@ -1,5 +1,6 @@
 // run_process: the one way ordo starts a child process (process.cpp with spawn.cpp and
-// process_watch.cpp; no Boost.Process, no asio: a vfork-style clone and one poll() loop).
+// process_watch.cpp: Boost.Process's vfork launcher starts it, one poll() loop watches it; no
+// asio).
 //
 // The child runs in its own process group, with stdin from /dev/null, no inherited file
 // descriptors beyond 0/1/2, default signal dispositions and an empty signal mask, optionally

@@ -1,13 +1,20 @@
-// spawn_child: starts one child process the way run_process wants it, with clone(CLONE_VM |
-// CLONE_VFORK) on a small stack (posix_spawn's technique: no copy of ordo's page tables, so the
-// cost does not grow with ordo's memory), and returns its pid and a pidfd.
+// spawn_child: starts one child process the way run_process wants it, with Boost.Process v1
+// (bp::child, the vfork launcher posix::use_vfork, the std::error_code overload: nothing
+// throws), and returns its pid and a pidfd. vfork: no copy of ordo's page tables, so the cost
+// does not grow with ordo's memory. No asio, no bp::on_exit, no child.wait(): Boost installs no
+// SIGCHLD machinery; the child is detach()ed at once and the caller watches it through a pidfd
+// (pidfd_open on the unreaped child) and reaps it.
 //
-// The child: its own process group (pgid = pid); stdin from /dev/null (opened once per
-// process), stdout/stderr on the given pipe ends; every other descriptor close-on-exec; signal
+// The child (one bp::extend::handler, spawn.cpp; its on_exec_setup makes raw syscalls only):
+// its own process group (pgid = pid); stdin from /dev/null (opened once per process),
+// stdout/stderr on the given pipe ends; every other descriptor close-on-exec; signal
 // dispositions that may differ from the default reset (see below), an empty signal mask;
-// optionally another uid/gid/supplementary groups; optionally a working directory; then execve.
-// A failure before execve is reported back through the shared memory of the vfork child (no
-// pipe): which stage failed and its errno.
+// optionally another uid/gid/supplementary groups; optionally a working directory; then Boost's
+// execve of the plan's exe/argv/envp. A failure before or in execve reaches the parent through
+// Boost's error channel (the errno, in the executor's error_code, which the vfork child shares)
+// plus a stage mark the child writes into shared memory before each step; the parent reaps the
+// failed child before Boost's child object is destroyed (Boost's destructor could leave a
+// zombie, toolchain.md pitfall 4).
 //
 // Signal dispositions: execve resets handled signals itself, but an ignored one survives, and a
 // handler must not run in the vfork child (it would run on ordo's memory). Resetting all 64
@@ -18,7 +25,7 @@
 // SIG_IGN into children.
 //
 // Thread-safe: any number of threads may spawn at once. The calling thread's signals are
-// blocked from before the clone until it returns (the child unblocks before execve).
+// blocked from before the vfork until Boost returns (the child unblocks before execve).
 #pragma once
 
 #include <sys/types.h>
@@ -43,13 +50,16 @@ struct ChildPlan {
 };
 
 // Where the child stopped before reaching its program.
-enum class ChildStage : int { None = 0, Stdio = 1, SetUser = 2, Chdir = 3, Exec = 4 };
+// Pidfd: the child started but pidfd_open failed; it was SIGKILLed (with its group) and reaped.
+enum class ChildStage : int { None = 0, Stdio = 1, SetUser = 2, Chdir = 3, Exec = 4, Pidfd = 5 };
 
 struct Spawned {
   pid_t pid = -1;  // > 0: a child exists (it may already have exited, see stage)
   int pidfd = -1;  // O_CLOEXEC; owned by the caller (close it after reaping)
-  int error = 0;   // pid <= 0: errno of clone; stage != None: errno of that stage
-  ChildStage stage = ChildStage::None;  // != None: the child failed there and exited with 127
+  int error = 0;   // pid <= 0: errno of vfork (stage None) or of the stage
+  // != None: the child failed there and exited with 127 (Pidfd: was killed); it is reaped and
+  // pid is -1.
+  ChildStage stage = ChildStage::None;
 };
 
 Spawned spawn_child(const ChildPlan& plan);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -444,6 +445,46 @@ TEST_SUITE("process") {
     ProcessResult denied = run_process(s);
     CHECK_FALSE(denied.started);
     CHECK(denied.spawn_error == "cannot chdir to " + dir.path + ": Permission denied");
+  }
+
+  TEST_CASE("a user switch the caller may not make is a spawn error naming the user" *
+            doctest::timeout(30)) {
+    // In a forked helper that is not root (root drops to 65534 first): switching to root
+    // must fail in the child at setgroups, be reported as that stage, and leave no child.
+    int msg[2];
+    REQUIRE(::pipe(msg) == 0);
+    const pid_t helper = ::fork();
+    REQUIRE(helper >= 0);
+    if (helper == 0) {
+      ::close(msg[0]);
+      if (::geteuid() == 0 &&
+          (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
+        ::_exit(2);
+      ProcessSpec s = sh("echo should-not-run");
+      s.run_as.user = "root";
+      s.run_as.uid = 0;
+      s.run_as.gid = 0;
+      const ProcessResult r = run_process(s);
+      errno = 0;
+      const pid_t left = ::waitpid(-1, nullptr, WNOHANG);  // no child left: -1, ECHILD
+      const int left_errno = errno;
+      const std::string text = (r.started ? "started"s : r.spawn_error) + "|" +
+                               std::to_string(left) + "|" + std::to_string(left_errno);
+      (void)!::write(msg[1], text.data(), text.size());
+      ::_exit(0);
+    }
+    ::close(msg[1]);
+    std::string got;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(msg[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+    ::close(msg[0]);
+    int st = 0;
+    REQUIRE(::waitpid(helper, &st, 0) == helper);
+    REQUIRE(WIFEXITED(st));
+    REQUIRE(WEXITSTATUS(st) == 0);
+    CHECK(got == "cannot switch to user 'root' (uid 0, gid 0): Operation not permitted|-1|" +
+                     std::to_string(ECHILD));
   }
 }
 
