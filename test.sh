@@ -28,6 +28,10 @@ cleanup() {
 trap cleanup EXIT
 pg_as "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C \
   --no-sync >/dev/null
+# Database ordo_peer uses peer authentication on the socket (the run-as tests connect as an OS
+# user); its socket dir must be searchable by that user. Everything else keeps trust.
+pg_as sed -i '1i local ordo_peer all peer' "$PGROOT/data/pg_hba.conf"
+chmod 711 "$PGROOT"
 for try in 1 2 3 4 5; do
   TEST_PGPORT=$((20000 + RANDOM % 20000))
   if pg_as "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \

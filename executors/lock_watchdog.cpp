@@ -105,6 +105,8 @@ class Watch {
     opt.dsn = cfg_.dsn;
     opt.fallback_application_name = "ordo-lock-watchdog";
     opt.env = ctx_.run_as.env;
+    opt.as_user = connect_as(ctx_.run_as);
+    opt.as_user_name = ctx_.run_as.user;
     opt.timeout = std::max(cfg_.poll, Millis(5000));
     opt.stop = ctx_.stop;
     opt.deadline = ctx_.deadline;
@@ -237,7 +239,9 @@ class LockWatchdogExecutor final : public Executor {
             "query matches it as a PostgreSQL regular expression: set `env = { PGAPPNAME = "
             "\"...\" }` on the watched step to name its sessions. The role needs to see "
             "other sessions (a superuser, or pg_read_all_stats). Passwords belong in "
-            "~/.pgpass, not in the plan.",
+            "~/.pgpass, not in the plan. With `user`, it connects as that OS user (only "
+            "the connecting thread, only while connecting), so peer authentication on the "
+            "local socket (`postgresql:///indico`) logs in as that user's role.",
         .params =
             {
                 {.name = "dsn",

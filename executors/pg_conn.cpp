@@ -2,8 +2,11 @@
 #include "pg_conn.h"
 
 #include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace ordo {
@@ -74,7 +77,47 @@ std::optional<Millis> connect_timeout_of(PGconn* c) {
   return out;
 }
 
+// Switches the calling thread's effective gid and uid (raw syscalls: this thread only) for its
+// lifetime; restores uid, then gid, on destruction. ok() false: nothing switched, error() why.
+class ThreadCreds {
+ public:
+  ThreadCreds(uid_t uid, gid_t gid) : old_uid_(::geteuid()), old_gid_(::getegid()) {
+    if (::syscall(SYS_setresgid, kKeep, long{gid}, kKeep) != 0) {
+      error_ = std::strerror(errno);
+      return;
+    }
+    if (::syscall(SYS_setresuid, kKeep, long{uid}, kKeep) != 0) {
+      error_ = std::strerror(errno);
+      (void)::syscall(SYS_setresgid, kKeep, long{old_gid_}, kKeep);
+      return;
+    }
+    switched_ = true;
+  }
+  ThreadCreds(const ThreadCreds&) = delete;
+  ThreadCreds& operator=(const ThreadCreds&) = delete;
+  ~ThreadCreds() {
+    if (!switched_) return;
+    // The real and saved uid are still the old ones, so switching back is always allowed.
+    (void)::syscall(SYS_setresuid, kKeep, long{old_uid_}, kKeep);
+    (void)::syscall(SYS_setresgid, kKeep, long{old_gid_}, kKeep);
+  }
+  bool ok() const { return switched_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  static constexpr long kKeep = -1;  // setres[ug]id: leave this id as it is
+  uid_t old_uid_;
+  gid_t old_gid_;
+  bool switched_ = false;
+  std::string error_;
+};
+
 }  // namespace
+
+std::optional<std::pair<uid_t, gid_t>> connect_as(const RunAs& ra) {
+  if (ra.user.empty() || (ra.uid == ::geteuid() && ra.gid == ::getegid())) return std::nullopt;
+  return std::make_pair(ra.uid, ra.gid);
+}
 
 const std::string* PgResult::cell(size_t r, size_t c) const {
   if (r >= cells.size() || c >= cells[r].size() || !cells[r][c]) return nullptr;
@@ -122,6 +165,19 @@ PgResult PgConn::connect(const PgConnectOptions& opt) {
     return res;
   };
 
+  std::optional<ThreadCreds> creds;
+  if (opt.as_user) {
+    creds.emplace(opt.as_user->first, opt.as_user->second);
+    if (!creds->ok()) {
+      res.end = PgEnd::Failed;
+      res.error = "cannot connect as user " +
+                  (opt.as_user_name.empty() ? "uid " + std::to_string(opt.as_user->first)
+                                            : opt.as_user_name) +
+                  ": " + creds->error();
+      return res;
+    }
+  }
+
   // Array order matters: entries before the expanded `dbname` are defaults the DSN overrides.
   std::vector<std::string> keys, vals;
   if (!opt.env.empty()) {
@@ -167,6 +223,7 @@ PgResult PgConn::connect(const PgConnectOptions& opt) {
     if (wait_fd(PQsocket(conn_), want, slice_before(opt.deadline, give_up)) == 0) continue;
     st = PQconnectPoll(conn_);
   }
+  creds.reset();  // the connection is made: back to the thread's own ids
   notice_ = std::make_unique<std::function<void(std::string_view)>>(opt.on_notice);
   PQsetNoticeProcessor(conn_, notice_thunk, notice_.get());
   if (PQsetnonblocking(conn_, 1) != 0) return fail(PgEnd::Failed, one_line(PQerrorMessage(conn_)));

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <libpq-fe.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -60,7 +61,24 @@ struct PgConnectOptions {
   std::optional<Clock::time_point> deadline;  // passing it ends the attempt (TimedOut)
   // Server notices (RAISE NOTICE, warnings), one call per line, without the newline.
   std::function<void(std::string_view)> on_notice;
+  // Connect as this OS user (uid, gid): the step's `user`. Peer authentication on the local
+  // socket (Indico's usual `postgresql:///indico`) takes the role from the connecting process's
+  // credentials (SO_PEERCRED, read when connect() is called), and libpq takes its default role
+  // name from geteuid(); connecting as root would log in as role "root". So, while connect()
+  // runs (PQconnectStart to the end of the PQconnectPoll loop), the CALLING THREAD's effective
+  // gid, then uid, are switched with the raw setresgid/setresuid syscalls, and restored (uid,
+  // then gid) before connect() returns, whatever the outcome. Only this thread changes (glibc's
+  // setresuid/seteuid would change every thread of ordo); real and saved ids, supplementary
+  // groups (irrelevant to peer authentication) and the rest of the session are untouched.
+  // Needs root (the engine refuses a different `user` otherwise); a failed switch fails the
+  // connect with "cannot connect as user <name>: <reason>". nullopt: the process's own ids.
+  std::optional<std::pair<uid_t, gid_t>> as_user;
+  std::string as_user_name;  // the user's name, for messages
 };
+
+// The as_user for a step's run_as: set when it names a user whose ids differ from the process's
+// effective ones (as the process executors switch only then), else nullopt.
+std::optional<std::pair<uid_t, gid_t>> connect_as(const RunAs& ra);
 
 class PgConn {
  public:

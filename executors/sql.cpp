@@ -28,7 +28,10 @@ class SqlExecutor final : public Executor {
             "column of the first row equals it, compared as text (`expect = \"3.3.12\"`, "
             "`expect = 0`, `expect = true` matches PostgreSQL's `t`); `expect_rows` makes "
             "it fail unless the statement returned or affected exactly that many rows. "
-            "Passwords belong in ~/.pgpass (or PGPASSFILE), not in the plan.",
+            "Passwords belong in ~/.pgpass (or PGPASSFILE), not in the plan. With `user`, "
+            "ordo connects as that OS user (only the connecting thread, only while "
+            "connecting): peer authentication on the local socket (`postgresql:///indico`) "
+            "then logs in as that user's role, and it is libpq's default role name.",
         .params =
             {
                 {.name = "dsn",
@@ -135,6 +138,8 @@ class SqlExecutor final : public Executor {
     opt.dsn = *dsn;
     opt.fallback_application_name = "ordo:" + ctx.step_id;
     opt.env = ctx.run_as.env;
+    opt.as_user = connect_as(ctx.run_as);
+    opt.as_user_name = ctx.run_as.user;
     opt.stop = ctx.stop;
     opt.deadline = ctx.deadline;
     opt.on_notice = [&ctx](std::string_view line) { ctx.output(OutputStream::Info, line); };

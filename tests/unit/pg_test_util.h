@@ -7,12 +7,14 @@
 #include <doctest/doctest.h>
 
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -77,6 +79,43 @@ struct TestDb {
     o.dsn = dsn() + (app.empty() ? "" : " application_name=" + app);
     REQUIRE(c.connect(o).error == "");
     return c;
+  }
+};
+
+// Peer authentication (the run-as tests): test.sh makes database ordo_peer use `peer` on the
+// socket. PeerDb creates, as root and when missing, the OS user ordo-test-user (useradd -r -M),
+// a LOGIN role of the same name and the database ordo_peer; creating them twice (two test
+// binaries at once) is fine. Kept for the server's lifetime. ok() false: not root, or no user.
+struct PeerDb {
+  static constexpr const char* kUser = "ordo-test-user";
+  static constexpr const char* kDb = "ordo_peer";
+  std::optional<ordo::RunAs> run_as;  // the step's RunAs for kUser
+  PeerDb() {
+    if (::geteuid() != 0) return;
+    if (!::getpwnam(kUser)) (void)std::system("useradd -r -M ordo-test-user >/dev/null 2>&1");
+    const passwd* pw = ::getpwnam(kUser);
+    REQUIRE(pw != nullptr);
+    ordo::RunAs ra;
+    ra.user = kUser;
+    ra.uid = pw->pw_uid;
+    ra.gid = pw->pw_gid;
+    run_as = ra;
+    ordo::PgConn admin;
+    ordo::PgConnectOptions o;
+    o.dsn = server_dsn("postgres");
+    REQUIRE(admin.connect(o).error == "");
+    REQUIRE(admin
+                .exec("DO $$BEGIN CREATE ROLE \"ordo-test-user\" LOGIN; EXCEPTION WHEN "
+                      "duplicate_object OR unique_violation THEN NULL; END$$")
+                .error == "");
+    ordo::PgResult r = admin.exec("CREATE DATABASE ordo_peer");
+    // 42P04: it exists; 23505: another test binary created it at the same moment.
+    if (!r.ok()) REQUIRE((r.sqlstate == "42P04" || r.sqlstate == "23505"));
+  }
+  // Through the socket, so that peer authentication applies; no role named: libpq's default.
+  static std::string dsn() {
+    return std::string("host=") + std::getenv("TEST_PGHOST") +
+           " port=" + std::getenv("TEST_PGPORT") + " dbname=" + kDb;
   }
 };
 

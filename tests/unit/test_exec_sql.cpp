@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -275,4 +276,61 @@ TEST_CASE("sql: notices reach the step log as Info lines" * doctest::skip(no_pg(
   Outcome o = s.run();
   CHECK(o.status == Outcome::Status::Succeeded);
   CHECK(s.said("NOTICE:  hello 42"));
+}
+
+TEST_CASE("sql with `user` connects as that OS user: peer authentication, only while connecting" *
+          doctest::skip(no_pg() || ::geteuid() != 0) * doctest::timeout(60)) {
+  pg_test::PeerDb peer;
+  REQUIRE(peer.run_as.has_value());
+  const ValueTable params = {{"dsn", Value(pg_test::PeerDb::dsn())},
+                             {"query", Value("SELECT current_user")}};
+
+  SUBCASE("without `user`: root has no role, and naming the role fails peer authentication") {
+    Step s("as-root", params);
+    Outcome o = s.run();
+    CHECK(o.status == Outcome::Status::Failed);
+    INFO(o.message);
+    CHECK(o.message.find("FATAL:  role \"root\" does not exist") != std::string::npos);
+    // Naming the role is not enough either: peer authentication checks the OS user.
+    Step named("as-root-named",
+               {{"dsn", Value(pg_test::PeerDb::dsn() + " user=" + pg_test::PeerDb::kUser)},
+                {"query", Value("SELECT current_user")}});
+    Outcome n = named.run();
+    CHECK(n.status == Outcome::Status::Failed);
+    CHECK(n.message.find("Peer authentication failed for user \"ordo-test-user\"") !=
+          std::string::npos);
+    CHECK(::geteuid() == 0);
+  }
+  SUBCASE("with `user`, it logs in as that user's role; the thread is root again after") {
+    Step s("as-user", params);
+    s.ctx.run_as = *peer.run_as;
+    Outcome o = s.run();
+    INFO(o.message);
+    REQUIRE(o.status == Outcome::Status::Succeeded);
+    CHECK(out_text(o, "value") == std::string(pg_test::PeerDb::kUser));
+    CHECK(::geteuid() == 0);
+    CHECK(::getegid() == 0);
+  }
+  SUBCASE("a switch the kernel refuses is a clear error, and nothing stays switched") {
+    // As a non-root thread, switching to another uid is refused (EPERM).
+    PgConnectOptions opt;
+    opt.dsn = pg_test::PeerDb::dsn();
+    opt.as_user = std::make_pair(peer.run_as->uid, peer.run_as->gid);
+    opt.as_user_name = peer.run_as->user;
+    std::string error;
+    uid_t after = 1;
+    long dropped = -1;
+    std::thread t([&] {
+      // This thread only: become a uid that may not switch to the test user.
+      dropped = ::syscall(SYS_setresuid, 65534, 65534, 65534);
+      PgConn c;
+      error = c.connect(opt).error;
+      after = ::geteuid();
+    });
+    t.join();
+    REQUIRE(dropped == 0);
+    CHECK(error == "cannot connect as user ordo-test-user: Operation not permitted");
+    CHECK(after == 65534);
+    CHECK(::geteuid() == 0);
+  }
 }

@@ -100,7 +100,8 @@ struct Watcher {
   std::atomic<bool> done{false};
   std::thread thread;
 
-  Watcher(ValueTable params, int fire_limit = 0) : limit(fire_limit) {
+  Watcher(ValueTable params, int fire_limit = 0, RunAs run_as = {}) : limit(fire_limit) {
+    ctx.run_as = std::move(run_as);
     ctx.step_id = "watch";
     ctx.kind = "lock-watchdog";
     ctx.params = resolve_params(exec->spec(), params);
@@ -381,4 +382,43 @@ TEST_CASE("lock-watchdog: a lost connection warns, reconnects, warns once more, 
   db.terminate(a.backend_pid());
   CHECK(alter.wait().error == ""s);
   CHECK(w.warned() == 2);
+}
+
+TEST_CASE("lock-watchdog with `user` connects as that OS user (peer authentication)" *
+          doctest::skip(no_pg() || ::geteuid() != 0) * doctest::timeout(60)) {
+  pg_test::PeerDb peer;
+  REQUIRE(peer.run_as.has_value());
+  const ValueTable params = {
+      {"dsn", Value(pg_test::PeerDb::dsn())}, {"threshold", Value("1s")}, {"poll", Value("100ms")}};
+  ordo::PgConn admin;
+  PgConnectOptions o;
+  o.dsn = server_dsn("postgres");
+  REQUIRE(admin.connect(o).error == "");
+  // The watchdog's session in ordo_peer, by role ("" if none).
+  auto session_role = [&] {
+    PgResult r = admin.exec(
+        "SELECT coalesce(max(usename), '') FROM pg_stat_activity WHERE datname = 'ordo_peer' "
+        "AND application_name = 'ordo-lock-watchdog'");
+    return r.ok() && r.cell(0, 0) ? *r.cell(0, 0) : std::string("<error>");
+  };
+
+  SUBCASE("without `user`: root has no role, one 'database unreachable' warning") {
+    Watcher w(params);
+    REQUIRE(eventually([&] { return w.warned() >= 1; }));
+    INFO(w.warn_at(0));
+    CHECK(w.warn_at(0).find("FATAL:  role \"root\" does not exist") != std::string::npos);
+    w.finish();
+  }
+  SUBCASE("with `user`: it connects as that role and warns nothing") {
+    Watcher w(params, 0, *peer.run_as);
+    CHECK(eventually([&] { return session_role() == pg_test::PeerDb::kUser; }));
+    std::this_thread::sleep_for(300ms);  // a few polls on the connection
+    CHECK(w.warned() == 0);
+    CHECK_FALSE(w.done.load());
+    w.finish();
+    CHECK(w.outcome.status == Outcome::Status::Succeeded);
+    INFO(w.warn_at(0));
+    CHECK(w.warned() == 0);
+  }
+  CHECK(::geteuid() == 0);
 }
