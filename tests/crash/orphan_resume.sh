@@ -31,7 +31,9 @@ name = "orphan"
 
 [steps.daemon]
 kind = "shell"
-script = "setsid sleep 120 </dev/null >/dev/null 2>&1 & echo \$! > daemon.pid"
+# The daemon writes its pid once it has left the step's process group (setsid), and the step
+# waits for that: ordo kills what is left in a step's group when the step's shell exits.
+script = "setsid sh -c 'echo \$\$\$\$ > daemon.pid; exec sleep 120' </dev/null >/dev/null 2>&1 & while [ ! -s daemon.pid ]; do sleep 0.05; done"
 
 [steps.slow]
 kind = "shell"
