@@ -149,6 +149,14 @@ std::string run_and_crash(const Scratch& s, const std::vector<std::string>& extr
   ::unlink(s.path("hang.pid").c_str());
   Proc p(s.dir, ordo_args(args), "crashed");
   REQUIRE(wait_for_file(s.path("hang.pid")));
+  // Step logs are written by a writer thread after the turn (the journal is the durable
+  // record; a kill -9 may take a log's last lines with it): let `first`'s log reach its file.
+  Proc log(s.dir,
+           {"/bin/sh", "-c",
+            "for i in $(seq 200); do ls -t st/crashy/runs/*/steps/first.log >/dev/null 2>&1 && "
+            "exit 0; sleep 0.05; done; exit 1"},
+           "wait for first.log");
+  CHECK(log.wait() == 0);
   ::kill(p.pid, SIGKILL);
   CHECK(p.wait() == 128 + SIGKILL);
   ::kill(std::stoi(read_file(s.path("hang.pid"))), SIGKILL);
