@@ -37,32 +37,9 @@ std::optional<LoadedPlan> load_with_stored(Plan plan, const StoredVars& stored,
   std::vector<VarOverride> overrides;
   for (const VarOverride& o : stored.overrides)
     if (plan.find_var(o.name)) overrides.push_back(o);  // dropped: no longer declared
-  for (const auto& f : common.vars_files) {
-    auto from_file = load_vars_file(f, diags);
-    overrides.insert(overrides.end(), from_file.begin(), from_file.end());
-  }
-  for (const auto& s : common.set) {
-    auto o = parse_set_arg(s);
-    if (!o.ok()) {
-      diags.add(o.take_error());
-      continue;
-    }
-    overrides.push_back(std::move(o).value());
-  }
-  VarValues vars = resolve_vars(plan, overrides, diags);
-  Facts facts = gather_facts();
+  Facts facts;
   for (const auto& [k, v] : stored.facts) facts[k] = v;
-  for (const auto& f : common.facts) {
-    auto eq = f.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      diags.error({"--fact", 0, 0}, "expected NAME=VALUE, got '" + f + "'");
-      continue;
-    }
-    facts[f.substr(0, eq)] = f.substr(eq + 1);
-  }
-  std::optional<Validated> v = validate(plan, registry, vars, diags);
-  if (!v || diags.has_errors()) return std::nullopt;
-  return LoadedPlan{std::move(plan), std::move(vars), std::move(facts), std::move(v->graph)};
+  return validate_with(std::move(plan), std::move(overrides), facts, common, registry, diags);
 }
 
 // Asks on the terminal about one interrupted step. nullopt: abort.

@@ -14,8 +14,12 @@ std::optional<LoadedPlan> load_and_validate(const std::string& path, const Commo
                                             const Registry& registry, Diagnostics& diags) {
   std::optional<Plan> plan = load_plan_file(path, diags);
   if (!plan) return std::nullopt;
+  return validate_with(std::move(*plan), {}, {}, common, registry, diags);
+}
 
-  std::vector<VarOverride> overrides;
+std::optional<LoadedPlan> validate_with(Plan plan, std::vector<VarOverride> overrides,
+                                        const Facts& fact_overrides, const CommonOptions& common,
+                                        const Registry& registry, Diagnostics& diags) {
   for (const auto& f : common.vars_files) {
     auto from_file = load_vars_file(f, diags);
     overrides.insert(overrides.end(), from_file.begin(), from_file.end());
@@ -28,9 +32,10 @@ std::optional<LoadedPlan> load_and_validate(const std::string& path, const Commo
     }
     overrides.push_back(std::move(o).value());
   }
-  VarValues vars = resolve_vars(*plan, overrides, diags);
+  VarValues vars = resolve_vars(plan, overrides, diags);
 
   Facts facts = gather_facts();
+  for (const auto& [k, v] : fact_overrides) facts[k] = v;
   for (const auto& f : common.facts) {
     auto eq = f.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -40,9 +45,9 @@ std::optional<LoadedPlan> load_and_validate(const std::string& path, const Commo
     facts[f.substr(0, eq)] = f.substr(eq + 1);
   }
 
-  std::optional<Validated> v = validate(*plan, registry, vars, diags);
+  std::optional<Validated> v = validate(plan, registry, vars, diags);
   if (!v || diags.has_errors()) return std::nullopt;
-  return LoadedPlan{std::move(*plan), std::move(vars), std::move(facts), std::move(v->graph)};
+  return LoadedPlan{std::move(plan), std::move(vars), std::move(facts), std::move(v->graph)};
 }
 
 void print_diagnostics(const Diagnostics& diags) {

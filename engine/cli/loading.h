@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "diagnostics.h"
@@ -26,6 +27,12 @@ struct LoadedPlan {
 // present on success too.
 std::optional<LoadedPlan> load_and_validate(const std::string& path, const CommonOptions& common,
                                             const Registry& registry, Diagnostics& diags);
+
+// The same for a plan already loaded, with `overrides` applied before --vars/--set and
+// `fact_overrides` over the gathered facts before --fact (ordo resume: the run's stored ones).
+std::optional<LoadedPlan> validate_with(Plan plan, std::vector<VarOverride> overrides,
+                                        const Facts& fact_overrides, const CommonOptions& common,
+                                        const Registry& registry, Diagnostics& diags);
 
 // Prints diagnostics to stderr followed by "N error(s)" when there are errors.
 void print_diagnostics(const Diagnostics& diags);
