@@ -118,9 +118,16 @@ class RecordingSink final : public EventSink {
   std::vector<Event> events;
   int flushes = 0;
   std::vector<size_t> syncs;  // events.size() at each sync(): what it made durable
+  std::string calls;          // 'f' per flush(), 's' per sync(), in call order
   void on_event(const Event& e) override { events.push_back(e); }
-  void flush() override { ++flushes; }
-  void sync() override { syncs.push_back(events.size()); }
+  void flush() override {
+    ++flushes;
+    calls += 'f';
+  }
+  void sync() override {
+    syncs.push_back(events.size());
+    calls += 's';
+  }
 
   template <class T>
   std::vector<T> all() const {
