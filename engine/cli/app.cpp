@@ -22,8 +22,7 @@ static void add_common(CLI::App* sub, CommonOptions& c, bool with_vars = true) {
         ->type_name("NAME=VALUE");
     sub->add_option("--vars", c.vars_files, "read variable values from a TOML file (repeatable)")
         ->type_name("FILE");
-    sub->add_option("--fact", c.facts,
-                    "override a host fact: --fact os_family=rhel (repeatable)")
+    sub->add_option("--fact", c.facts, "override a host fact: --fact os_family=rhel (repeatable)")
         ->type_name("NAME=VALUE");
   }
   sub->add_flag("--no-color", c.no_color, "plain output (also when NO_COLOR is set)");
@@ -52,15 +51,17 @@ int ordo_main(int argc, char** argv) {
 
   std::vector<std::string> check_plans;
   CommonOptions check_common;
-  auto* check = app.add_subcommand("check", "load and validate plans; print every problem as "
-                                            "file:line:col: message (exit 2 if any)");
+  auto* check = app.add_subcommand("check",
+                                   "load and validate plans; print every problem as "
+                                   "file:line:col: message (exit 2 if any)");
   check->add_option("PLAN", check_plans, "plan files")->required()->check(CLI::ExistingFile);
   add_common(check, check_common);
 
   PlanOptions plan_opts;
   auto* plan = app.add_subcommand(
-      "plan", "dry run: the order in waves of what may run in parallel, and for each step "
-              "whether it will run, be skipped (and why), or is decided at run time");
+      "plan",
+      "dry run: the order in waves of what may run in parallel, and for each step "
+      "whether it will run, be skipped (and why), or is decided at run time");
   plan->add_option("PLAN", plan_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
   add_common(plan, plan_opts.common);
 
@@ -107,8 +108,9 @@ int ordo_main(int argc, char** argv) {
 
   ReportOptions report_opts;
   auto* report = app.add_subcommand(
-      "report", "write a run's report: one self-contained HTML file with the outcome and root "
-                "cause, the graph, a timeline and every step's command and log");
+      "report",
+      "write a run's report: one self-contained HTML file with the outcome and root "
+      "cause, the graph, a timeline and every step's command and log");
   report->add_option("PLAN", report_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
   report->add_option("RUN", report_opts.run,
                      "run id, or a journal/events file (default: the last run of the plan)");
@@ -117,8 +119,9 @@ int ordo_main(int argc, char** argv) {
   add_common(report, report_opts.common);
 
   RunOptions run_opts;
-  auto* run = app.add_subcommand("run", "run a plan: steps in dependency order, in parallel up "
-                                        "to -j, with a summary and per-step logs");
+  auto* run = app.add_subcommand("run",
+                                 "run a plan: steps in dependency order, in parallel up "
+                                 "to -j, with a summary and per-step logs");
   run->add_option("PLAN", run_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
   run->add_option("-j,--jobs", run_opts.jobs,
                   "steps running at once (default: the number of CPUs; watchers not counted)")
@@ -129,23 +132,30 @@ int ordo_main(int argc, char** argv) {
       ->type_name("FILE");
   run->add_flag("--no-report", run_opts.no_report,
                 "do not write report.html into the run's directory at the end");
-  run->add_flag("--fresh", run_opts.fresh,
-                "start a new run even though the plan has an unfinished one (marks that one "
-                "abandoned in its journal)");
+  auto* fresh_flag = run->add_flag(
+      "--fresh", run_opts.fresh,
+      "start a new run even though the plan has an unfinished one (marks that one "
+      "abandoned in its journal; steps its killed ordo left running are stopped first)");
+  run->add_flag("--wait-orphans", run_opts.wait_orphans,
+                "with --fresh: when steps started by the killed ordo still run, wait for them "
+                "to end instead of terminating them")
+      ->needs(fresh_flag);
   add_common(run, run_opts.common);
 
   ResumeOptions resume_opts;
   auto* resume = app.add_subcommand(
-      "resume", "continue the plan's last unfinished (or failed) run from its journal, with the "
-                "same variables: steps that succeeded and did not change are kept");
+      "resume",
+      "continue the plan's last unfinished (or failed) run from its journal, with the "
+      "same variables: steps that succeeded and did not change are kept");
   resume->add_option("PLAN", resume_opts.run.plan, "plan file")
       ->required()
       ->check(CLI::ExistingFile);
   resume->add_option("-j,--jobs", resume_opts.run.jobs, "steps running at once")
       ->check(CLI::Range(1, 4096));
   resume->add_flag("--yes,-y", resume_opts.run.yes, "answer yes to every `confirm` gate");
-  resume->add_option("--events", resume_opts.run.events,
-                     "write the resumed part's events as JSON lines to FILE")
+  resume
+      ->add_option("--events", resume_opts.run.events,
+                   "write the resumed part's events as JSON lines to FILE")
       ->type_name("FILE");
   resume->add_flag("--no-report", resume_opts.run.no_report,
                    "do not write report.html into the run's directory at the end");
@@ -156,7 +166,7 @@ int ordo_main(int argc, char** argv) {
       ->add_flag("--skip-interrupted", resume_opts.skip_interrupted,
                  "do not run again the interrupted steps that are not idempotent")
       ->excludes(rerun_flag);
-  resume->add_flag("--wait-orphans", resume_opts.wait_orphans,
+  resume->add_flag("--wait-orphans", resume_opts.run.wait_orphans,
                    "when steps started by the killed ordo still run, wait for them to end "
                    "instead of terminating them");
   add_common(resume, resume_opts.run.common);

@@ -35,7 +35,8 @@ int cmd_explain(const std::string& kind) {
   Registry reg = builtin_registry();
   const Executor* e = reg.find(kind);
   if (!e) {
-    fmt::print(stderr, "ordo: unknown kind '{}'{}\nKnown kinds: ", kind, did_you_mean(kind, reg.kinds()));
+    fmt::print(stderr, "ordo: unknown kind '{}'{}\nKnown kinds: ", kind,
+               did_you_mean(kind, reg.kinds()));
     auto kinds = reg.kinds();
     for (size_t i = 0; i < kinds.size(); ++i) fmt::print(stderr, "{}{}", i ? ", " : "", kinds[i]);
     fmt::print(stderr, "\n");
@@ -43,7 +44,8 @@ int cmd_explain(const std::string& kind) {
   }
   const ExecutorSpec& s = e->spec();
   fmt::print("{} — {}\n\n{}\n", s.kind, s.summary, s.doc);
-  if (s.watcher) fmt::print("\nA watcher: use it with `watches`; steps name it in `triggered_by`.\n");
+  if (s.watcher)
+    fmt::print("\nA watcher: use it with `watches`; steps name it in `triggered_by`.\n");
   fmt::print("\nParameters (beside the common step keys):\n");
   if (s.params.empty()) fmt::print("  (none)\n");
   for (const auto& p : s.params) fmt::print("{}\n", param_line(p));

@@ -20,9 +20,9 @@
 #include "fingerprint.h"
 #include "journal_replay.h"
 #include "loading.h"
+#include "orphans.h"
 #include "plan_loader.h"
 #include "resume.h"
-#include "resume_orphans.h"
 #include "run_session.h"
 #include "run_vars.h"
 #include "validate.h"
@@ -132,47 +132,6 @@ void print_decisions(const ResumePlan& rp, const LoadedPlan& lp, const JournalRe
   std::cout << std::flush;
 }
 
-// The steps the earlier ordo started that are still running: name them, then stop their
-// process groups (TERM, the longest kill_grace of their steps, KILL) or wait for them to end.
-// An exit code when some cannot be stopped.
-std::optional<int> settle_orphans(const JournalReplay& old, const Plan& plan,
-                                  const ResumeOptions& opts) {
-  const std::string& run_id = old.record.run_id;
-  std::set<std::string> interrupted;  // running when ordo died; a finished step's daemon stays
-  for (const StepRecord& s : old.record.steps)
-    if (s.state == StepState::Running) interrupted.insert(s.id);
-  if (interrupted.empty()) return std::nullopt;
-  std::vector<StepProcess> procs = find_step_processes(run_id, interrupted);
-  if (procs.empty()) return std::nullopt;
-  Millis grace{0};
-  std::cout << "Processes of steps started by the earlier ordo of run " << run_id
-            << " are still running:\n";
-  for (const StepProcess& p : procs) {
-    std::cout << "  pid " << p.pid << " (step " << (p.step.empty() ? "?" : p.step) << ")"
-              << (p.command.empty() ? "" : ": " + p.command.substr(0, 120)) << "\n";
-    const StepDecl* s = plan.find_step(p.step);
-    grace = std::max(grace, s ? s->kill_grace : Millis(10000));
-  }
-  std::vector<StepProcess> left;
-  if (opts.wait_orphans) {
-    std::cout << "Waiting for them to end before resuming (--wait-orphans)...\n" << std::flush;
-    left = wait_step_processes(run_id, interrupted, Millis(-1));
-  } else {
-    std::cout << "Terminating them before resuming (SIGTERM to their process groups, SIGKILL "
-              << "after " << format_duration(grace) << "; --wait-orphans waits instead)...\n"
-              << std::flush;
-    left = terminate_step_processes(run_id, interrupted, procs, grace);
-  }
-  if (left.empty()) {
-    std::cout << "  they are gone\n" << std::flush;
-    return std::nullopt;
-  }
-  std::cerr << "ordo: refusing to resume: steps of run " << run_id << " still run:";
-  for (const StepProcess& p : left) std::cerr << " pid " << p.pid << " (step " << p.step << ")";
-  std::cerr << "\n";
-  return kExitRefused;
-}
-
 }  // namespace
 
 int cmd_resume(const ResumeOptions& opts) {
@@ -238,7 +197,7 @@ int cmd_resume(const ResumeOptions& opts) {
   ResumePlan rp = plan_resume(in);
   if (auto rc = resolve_asks(rp, *loaded, opts)) return *rc;
   print_decisions(rp, *loaded, old);
-  if (auto rc = settle_orphans(old, loaded->plan, opts)) return *rc;
+  if (auto rc = settle_orphans(old, loaded->plan, ropts.wait_orphans, "resuming")) return *rc;
 
   Result<RunPaths> paths = create_run_dirs(state, name, old.record.run_id);
   if (!paths.ok()) {

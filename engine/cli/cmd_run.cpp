@@ -1,5 +1,6 @@
 // `ordo run PLAN`: load and validate, take the plan's run lock, refuse while an unfinished run
-// of the plan exists (unless --fresh, which marks it abandoned), make the run's directory (its
+// of the plan exists (unless --fresh, which stops that run's leftover step processes and marks
+// it abandoned), make the run's directory (its
 // vars file and journal), then run the scheduler with the real clock and one thread per running
 // step (run_session.h). SIGINT/SIGTERM reach the scheduler through a self-pipe read by a small
 // thread: the first interrupt stops running steps and runs the cleanup (`always`) steps, the
@@ -12,6 +13,7 @@
 #include "fingerprint.h"
 #include "journal_replay.h"
 #include "loading.h"
+#include "orphans.h"
 #include "run_record.h"
 #include "run_session.h"
 #include "run_vars.h"
@@ -19,9 +21,11 @@
 namespace ordo::cli {
 namespace {
 
-// Refuses (exit 3) while the plan's last run is unfinished; with --fresh marks it abandoned.
-std::optional<int> check_unfinished(const RunOptions& opts, const std::string& state,
-                                    const std::string& plan, const std::string& new_run_id) {
+// Refuses (exit 3) while the plan's last run is unfinished; with --fresh stops what its killed
+// ordo left running (orphans.h), then marks it abandoned.
+std::optional<int> check_unfinished(const RunOptions& opts, const Plan& current,
+                                    const std::string& state, const std::string& plan,
+                                    const std::string& new_run_id) {
   Result<std::optional<JournalReplay>> last = read_last_run(state, plan);
   if (!last.ok()) {
     if (opts.fresh) {
@@ -49,6 +53,7 @@ std::optional<int> check_unfinished(const RunOptions& opts, const std::string& s
               << "   (marks that run abandoned)\n";
     return kExitRefused;
   }
+  if (auto rc = settle_orphans(old, current, opts.wait_orphans, "starting the new run")) return *rc;
   if (Status st = append_journal_record(old.path, run_abandoned_json(old, new_run_id)); !st.ok()) {
     std::cerr << "ordo: " << st.error().str() << "\n";
     return kExitInvalid;
@@ -75,7 +80,7 @@ int cmd_run(const RunOptions& opts) {
   if (auto rc = take_run_lock(lock, state, name)) return *rc;
 
   const std::string run_id = new_run_id();
-  if (auto rc = check_unfinished(opts, state, name, run_id)) return *rc;
+  if (auto rc = check_unfinished(opts, loaded->plan, state, name, run_id)) return *rc;
 
   Result<RunPaths> paths = create_run_dirs(state, name, run_id);
   if (!paths.ok()) {

@@ -9,7 +9,13 @@
 
 namespace ordo::cli {
 
-enum ExitCode { kExitOk = 0, kExitFailed = 1, kExitInvalid = 2, kExitRefused = 3, kExitInterrupted = 130 };
+enum ExitCode {
+  kExitOk = 0,
+  kExitFailed = 1,
+  kExitInvalid = 2,
+  kExitRefused = 3,
+  kExitInterrupted = 130
+};
 
 // Options every plan-reading command takes.
 struct CommonOptions {
@@ -33,12 +39,12 @@ int cmd_plan(const PlanOptions& opts);
 
 struct GraphOptions {
   std::string plan;
-  std::string format = "text";  // dot | mermaid | text | svg
-  std::string output;           // -o FILE (empty: stdout)
-  bool with_run = false;        // --run given: colour by a run's outcome
-  std::string run;              // --run RUN-ID or a journal/events file ("": the last run)
-  std::string focus;            // --focus STEP ("": the whole plan)
-  int depth = -1;               // --depth N (-1: not given, the default)
+  std::string format = "text";        // dot | mermaid | text | svg
+  std::string output;                 // -o FILE (empty: stdout)
+  bool with_run = false;              // --run given: colour by a run's outcome
+  std::string run;                    // --run RUN-ID or a journal/events file ("": the last run)
+  std::string focus;                  // --focus STEP ("": the whole plan)
+  int depth = -1;                     // --depth N (-1: not given, the default)
   std::vector<std::string> collapse;  // --collapse TAG..., in the order given
   CommonOptions common;
 };
@@ -54,11 +60,12 @@ int cmd_report(const ReportOptions& opts);
 
 struct RunOptions {
   std::string plan;
-  int jobs = 0;         // -j N: steps running at once (0: the number of hardware threads)
-  bool yes = false;     // --yes: answer yes to `confirm` gates
-  std::string events;   // --events FILE: the JSON-lines event stream (events-format.md)
-  bool no_report = false;  // --no-report: do not write <run dir>/report.html at the end
-  bool fresh = false;      // --fresh: abandon the plan's unfinished run and start a new one
+  int jobs = 0;               // -j N: steps running at once (0: the number of hardware threads)
+  bool yes = false;           // --yes: answer yes to `confirm` gates
+  std::string events;         // --events FILE: the JSON-lines event stream (events-format.md)
+  bool no_report = false;     // --no-report: do not write <run dir>/report.html at the end
+  bool fresh = false;         // --fresh: abandon the plan's unfinished run and start a new one
+  bool wait_orphans = false;  // --wait-orphans: wait for a killed run's steps, not stop them
   CommonOptions common;
 };
 int cmd_run(const RunOptions& opts);
@@ -68,7 +75,6 @@ struct ResumeOptions {
   RunOptions run;                  // -j, --yes, --events, --no-report, --state-dir, --set...
   bool rerun_interrupted = false;  // --rerun-interrupted
   bool skip_interrupted = false;   // --skip-interrupted
-  bool wait_orphans = false;       // --wait-orphans: wait for a killed run's steps, not stop them
 };
 int cmd_resume(const ResumeOptions& opts);
 

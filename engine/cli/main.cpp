@@ -1,3 +1,5 @@
 #include "app.h"
 
-int main(int argc, char** argv) { return ordo::cli::ordo_main(argc, argv); }
+int main(int argc, char** argv) {
+  return ordo::cli::ordo_main(argc, argv);
+}

@@ -4,7 +4,8 @@
 # `slow` sleeps, and the step's process group lives on. `ordo resume` must name the orphan
 # (pid and step), terminate it, and only then run `slow` again: the second run records whether
 # the first one's process was still alive when it started. With --wait-orphans resume waits
-# instead (the orphan here ends on its own after 5 s).
+# instead (the orphan here ends on its own after 5 s). `ordo run --fresh` must stop the orphan
+# of the run it abandons the same way before its own `slow` starts.
 # A daemon that a step which finished left behind (step `daemon`, setsid) is not an orphan of
 # the interrupted step: resume leaves it alone. Also checks ORDO_RUN_ID and ORDO_STEP in the
 # step's environment.
@@ -141,8 +142,34 @@ case_wait() {
   cd "$work" || return
 }
 
+case_fresh() {
+  local dir=$work/fresh
+  mkdir -p "$dir" && cd "$dir" || return
+  plan 60 >plan.toml
+  local orphan
+  orphan=$(run_and_kill)
+  [ -n "$orphan" ] && alive "$orphan" || { bad "fresh: no orphan to test with"; return; }
+  kill "$(cat daemon.pid)" 2>/dev/null  # the daemon step runs again in the new run
+  rm -f daemon.pid
+  "$ordo" run --fresh plan.toml --state-dir st --no-report --no-color >fresh.out 2>&1
+  local rc=$?
+  [ $rc = 0 ] && ok "fresh: the new run succeeded" || bad "fresh: run --fresh exited $rc: $(cat fresh.out)"
+  grep -q "pid $orphan (step slow)" fresh.out && grep -q "before starting the new run" fresh.out &&
+    grep -q "they are gone" fresh.out && grep -q "marked abandoned" fresh.out &&
+    ok "fresh: run --fresh named the abandoned run's orphan, stopped it, then abandoned the run" ||
+    bad "fresh: output: $(cat fresh.out)"
+  alive "$orphan" && bad "fresh: pid $orphan still alive" || ok "fresh: the orphan is gone"
+  grep -qx first-gone ledger.txt && ! grep -qx first-alive ledger.txt &&
+    ! grep -qx "end $orphan" ledger.txt &&
+    ok "fresh: the new run's step started after the old one's process was gone" ||
+    bad "fresh: ledger: $(cat ledger.txt)"
+  [ -s daemon.pid ] && kill "$(cat daemon.pid)" 2>/dev/null
+  cd "$work" || return
+}
+
 case_terminate
 case_wait
+case_fresh
 [ "$failed" = 0 ] && rm -rf "$work" || echo "kept: $work"
 echo "ordo-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]
