@@ -230,9 +230,14 @@ int main(int argc, char** argv) {
     int syncs = -1;
     bool failed = false;
     for (int r = 0; r < reps; ++r) {
+      // A new state dir per run, all removed at the end: deleting a run's files right before
+      // the next run would put the deletion (on a `discard` mount, its TRIMs) into that run's
+      // first file-system commits. And nothing else dirty on the disk when a timing starts.
+      const std::string state = work + "/state-" + s.name + "-" + std::to_string(r);
+      ::sync();
       floor_exec.push_back(exec_floor(s.n, std::min(jobs, s.width())));
-      OrdoRun d = run_ordo(ordo, plan, jobs, work + "/state", work + "/err.txt");
-      fs::remove_all(work + "/state");
+      ::sync();
+      OrdoRun d = run_ordo(ordo, plan, jobs, state, work + "/err.txt");
       if (d.rc != 0) failed = true;
       on_disk.push_back(d.ms);
       sync_ms.push_back(d.sync_ms);
