@@ -68,16 +68,18 @@ struct ResumeInfo {
 };
 
 struct RunStarted {
-  std::string run_id;                // "20261126T010203Z-1a2b"
-  std::string plan;                  // plan name
-  std::string path;                  // plan file as given
-  std::string host;                  // facts.hostname
-  int jobs = 1;                      // -j
-  std::vector<std::string> steps;    // every step id, in declaration order
-  ValueTable vars;                   // resolved variables; secret ones are "***"
-  std::string digest;                // SHA-256 over `files` (empty: not known)
-  std::vector<FileDigest> files;     // the main plan file, then each include
-  std::optional<ResumeInfo> resume;  // set: this starts a resumed part of an earlier run
+  std::string run_id;                  // "20261126T010203Z-1a2b"
+  std::string plan;                    // plan name
+  std::string path;                    // plan file as given
+  std::string host;                    // facts.hostname
+  int jobs = 1;                        // -j
+  std::vector<std::string> steps;      // every step id, in declaration order
+  ValueTable vars;                     // resolved variables; secret ones are "***"
+  std::string digest;                  // SHA-256 over `files` (empty: not known)
+  std::vector<FileDigest> files;       // the main plan file, then each include
+  std::optional<ResumeInfo> resume;    // set: this starts a resumed part of an earlier run
+  std::vector<std::string> only_tags;  // --only-tags of the run (selection.h); resume keeps them
+  std::vector<std::string> skip_tags;  // --skip-tags of the run
 };
 struct StepStarted {
   std::string step;

@@ -30,6 +30,8 @@ struct Fields {
     for (const FileDigest& f : b.files)
       files.push_back(Json{{"path", f.path}, {"sha256", f.sha256}});
     j["files"] = std::move(files);
+    if (!b.only_tags.empty()) j["only_tags"] = b.only_tags;
+    if (!b.skip_tags.empty()) j["skip_tags"] = b.skip_tags;
     if (const auto& r = b.resume) {
       j["resumes"] = r->resumes;
       j["plan_changed"] = r->plan_changed;

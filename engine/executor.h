@@ -30,28 +30,29 @@ enum class OutputStream { Stdout, Stderr, Info };
 // How to run a step's processes: who, where, with what environment. Computed by the engine
 // from `user`, `env`, `venv`, `cwd` (see step_env.h).
 struct RunAs {
-  std::string user;          // empty: the current user
-  uid_t uid = 0;             // valid when !user.empty()
+  std::string user;  // empty: the current user
+  uid_t uid = 0;     // valid when !user.empty()
   gid_t gid = 0;
-  std::string home;          // the step user's home (for ~ expansion)
+  std::string home;                                      // the step user's home (for ~ expansion)
   std::vector<std::pair<std::string, std::string>> env;  // the full environment of the child
-  std::string cwd;           // empty: inherit
+  std::string cwd;                                       // empty: inherit
 };
 
 struct StepContext {
   std::string step_id;
   std::string kind;
-  int attempt = 1;                       // 1-based
-  ValueTable params;                     // interpolated, defaults applied, ~ not yet expanded
+  int attempt = 1;    // 1-based
+  ValueTable params;  // interpolated, defaults applied, ~ not yet expanded
   RunAs run_as;
-  std::stop_token stop;                  // cancellation (Ctrl-C, abort); timeout via deadline
+  std::stop_token stop;                       // cancellation (Ctrl-C, abort); timeout via deadline
   std::optional<Clock::time_point> deadline;  // end of this attempt's `timeout`
   Millis kill_grace{10000};
-  bool assume_yes = false;               // --yes
-  bool interactive = false;              // stdin and stdout are a terminal
+  bool assume_yes = false;   // --yes
+  bool interactive = false;  // stdin and stdout are a terminal
 
   // Output lines from the step (one call per line, without the newline). Thread-safe.
-  std::function<void(OutputStream, std::string_view)> output = [](OutputStream, std::string_view) {};
+  std::function<void(OutputStream, std::string_view)> output = [](OutputStream, std::string_view) {
+  };
   // For watchers: report a firing with its details; returns false once the watcher's
   // max_fires is reached (the watcher should then stop polling). Thread-safe.
   std::function<bool(const ValueTable&)> fire = [](const ValueTable&) { return false; };
@@ -65,10 +66,10 @@ struct StepContext {
 struct Outcome {
   enum class Status { Succeeded, Failed, TimedOut, Cancelled };
   Status status = Status::Failed;
-  int exit_code = -1;     // process exit code; -1 when not a process or killed
-  int signal = 0;         // the signal that killed the process, if any
-  std::string message;    // one line for humans: "exit code 2", "unit foo.service not found"
-  ValueTable outputs;     // the executor's own outputs (`exit_code`, `stdout`, `state`, ...)
+  int exit_code = -1;   // process exit code; -1 when not a process or killed
+  int signal = 0;       // the signal that killed the process, if any
+  std::string message;  // one line for humans: "exit code 2", "unit foo.service not found"
+  ValueTable outputs;   // the executor's own outputs (`exit_code`, `stdout`, `state`, ...)
 
   static Outcome succeeded(ValueTable outputs = {}) {
     Outcome o;

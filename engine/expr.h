@@ -34,8 +34,7 @@ class Expr {
 
   // Type-checks: `type_of` returns the type of a ref, or an Error (unknown name with a
   // suggestion) which is reported at the ref's position. Reports operator/type mismatches.
-  void check(const std::function<Result<ExprType>(const Ref&)>& type_of,
-             Diagnostics& diags) const;
+  void check(const std::function<Result<ExprType>(const Ref&)>& type_of, Diagnostics& diags) const;
 
   // Every ref in the expression, in source order.
   const std::vector<Ref>& refs() const { return refs_; }

@@ -18,7 +18,7 @@ class Template {
   struct Segment {
     std::string literal;  // used when !is_ref
     bool is_ref = false;
-    bool raw = false;     // ${raw:...}
+    bool raw = false;  // ${raw:...}
     Ref ref;
   };
 

@@ -8,8 +8,8 @@
 // sync() makes what was written durable with one fdatasync(2), only when something was written
 // since the last one. The scheduler decides when to call sync() (scheduler.h, "Durability").
 // Preallocation (opt-in, ORDO_JOURNAL_PREALLOC=1: it showed no gain on the shared test machine,
-// tests/bench/README.md): the file is grown in zero-filled chunks (kChunk, written and synced ahead of
-// the records), and records overwrite the zeros. An fdatasync of a record then flushes data
+// tests/bench/README.md): the file is grown in zero-filled chunks (kChunk, written and synced ahead
+// of the records), and records overwrite the zeros. An fdatasync of a record then flushes data
 // only: the file's size does not change, so there is no metadata to commit (on ext4 that is a
 // jbd2 commit, which also carries every other file's pending metadata — the step logs'). The
 // destructor cuts the zero tail off; a killed ordo leaves it, and readers ignore trailing NUL

@@ -38,6 +38,12 @@ void fold_extra(JournalReplay& r, const Json& j) {
     if (auto it = j.find("files"); it != j.end() && it->is_array())
       for (const Json& f : *it)
         if (f.is_object()) r.files.push_back({str(f, "path"), str(f, "sha256")});
+    for (auto [key, into] : {std::pair{"only_tags", &r.only_tags}, {"skip_tags", &r.skip_tags}}) {
+      into->clear();
+      if (auto it = j.find(key); it != j.end() && it->is_array())
+        for (const Json& s : *it)
+          if (s.is_string()) into->push_back(s.get<std::string>());
+    }
     if (auto it = j.find("skipped"); it != j.end() && it->is_array())
       for (const Json& s : *it)
         if (s.is_string()) r.skipped_by_choice.insert(s.get<std::string>());

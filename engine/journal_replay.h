@@ -26,7 +26,8 @@ struct JournalReplay {
   std::vector<FileDigest> files;
   std::map<std::string, std::string> fingerprints;  // step -> its latest step_started's
   std::set<std::string> skipped_by_choice;  // skipped by --skip-interrupted, not started since
-  int resumes = 0;                          // run_resumed records
+  std::vector<std::string> only_tags, skip_tags;  // the run's step selection (selection.h)
+  int resumes = 0;                                // run_resumed records
   bool finished = false;  // the last part (after the last run_resumed) has a run_finished
   std::optional<RunOutcome> outcome;  // that run_finished's outcome
   bool abandoned = false;             // a run_abandoned record (ordo run --fresh)

@@ -16,18 +16,18 @@
 namespace ordo {
 
 enum class VarType { String, Bool, Int, Path, List, Duration };
-const char* var_type_name(VarType t);                    // "string", "bool", ...
+const char* var_type_name(VarType t);  // "string", "bool", ...
 std::optional<VarType> parse_var_type(std::string_view s);
 
 // One entry of [vars]: `name = value` (short form) or [vars.name] (long form).
 struct VarDecl {
   std::string name;
   VarType type = VarType::String;
-  Value default_value;       // null when the long form gives no default (then it must be set)
+  Value default_value;  // null when the long form gives no default (then it must be set)
   std::string description;
-  bool secret = false;       // long form `secret = true`: redacted in output and reports
+  bool secret = false;               // long form `secret = true`: redacted in output and reports
   std::vector<std::string> choices;  // long form `choices = [...]` (optional)
-  SourceLoc loc;             // position of the name
+  SourceLoc loc;                     // position of the name
 };
 
 // A reference to another step by id, with where the reference was written.
@@ -38,10 +38,10 @@ struct StepRef {
 
 // `retries = 2` or `retries = { attempts = 3, backoff = "2s", max_backoff = "1m", jitter = true }`.
 struct RetryPolicy {
-  int attempts = 1;              // attempts in all (retries = N means N+1)
-  Millis backoff{1000};          // wait before the 2nd attempt; doubles each time
-  Millis max_backoff{60000};     // cap for the doubling
-  bool jitter = false;           // randomise each wait in [wait/2, wait]
+  int attempts = 1;           // attempts in all (retries = N means N+1)
+  Millis backoff{1000};       // wait before the 2nd attempt; doubles each time
+  Millis max_backoff{60000};  // cap for the doubling
+  bool jitter = false;        // randomise each wait in [wait/2, wait]
 };
 
 // One `env` entry: NAME = "v", or NAME = { prepend = "..." } / { append = "..." }.
@@ -77,19 +77,19 @@ struct StepDecl {
   SourceLoc kind_loc;
   std::string description;
 
-  std::vector<StepRef> requires_;      // `requires`
+  std::vector<StepRef> requires_;  // `requires`
   std::vector<StepRef> after;
   std::vector<StepRef> on_failure;
-  std::vector<StepRef> watches;        // non-empty: this step is a watcher
+  std::vector<StepRef> watches;  // non-empty: this step is a watcher
   std::vector<StepRef> triggered_by;
   bool always = false;
-  bool handles = false;                // an on_failure handler whose success handles the failure
-  std::optional<LocatedText> when;     // expression text
+  bool handles = false;             // an on_failure handler whose success handles the failure
+  std::optional<LocatedText> when;  // expression text
 
-  std::optional<Millis> timeout;       // per attempt
+  std::optional<Millis> timeout;  // per attempt
   Millis kill_grace{10000};
   RetryPolicy retries;
-  LocatedText user;                    // may contain ${...}
+  LocatedText user;  // may contain ${...}
   std::vector<EnvEntry> env;
   LocatedText venv;
   LocatedText cwd;
@@ -97,7 +97,7 @@ struct StepDecl {
   bool idempotent = true;
   std::vector<std::string> tags;
 
-  ValueTable params;                   // executor parameters, raw (uninterpolated), with positions
+  ValueTable params;  // executor parameters, raw (uninterpolated), with positions
 
   bool is_watcher() const { return !watches.empty(); }
   bool is_triggered() const { return !triggered_by.empty(); }
@@ -106,10 +106,10 @@ struct StepDecl {
 struct Plan {
   std::string name;
   std::string description;
-  std::string path;                    // the main file as given
-  std::vector<std::string> files;      // main file then each included file, in load order
-  std::vector<VarDecl> vars;           // declaration order (includes merged)
-  std::vector<StepDecl> steps;         // declaration order (includes first, then this file)
+  std::string path;                // the main file as given
+  std::vector<std::string> files;  // main file then each included file, in load order
+  std::vector<VarDecl> vars;       // declaration order (includes merged)
+  std::vector<StepDecl> steps;     // declaration order (includes first, then this file)
   SourceLoc loc;
 
   const StepDecl* find_step(std::string_view id) const;

@@ -98,6 +98,11 @@ struct SchedulerOptions {
   std::string plan_digest;             // for RunStarted
   std::vector<FileDigest> plan_files;  // for RunStarted
   const ResumeSeed* resume = nullptr;  // set: continue an earlier run; must outlive the run
+  // By step index (empty: every step): non-empty = not selected by --only-tags/--skip-tags
+  // (selection.h); such a step is skipped as not applicable with this reason at the start,
+  // unless a resume keeps it. The filter itself goes into RunStarted for the record.
+  std::vector<std::string> unselected;
+  std::vector<std::string> only_tags, skip_tags;
 };
 
 struct RunSummary {

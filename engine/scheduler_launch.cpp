@@ -29,8 +29,13 @@ void Scheduler::Impl::start() {
   rs.digest = opt.plan_digest;
   rs.files = opt.plan_files;
   if (opt.resume) rs.resume = opt.resume->info;
+  rs.only_tags = opt.only_tags;
+  rs.skip_tags = opt.skip_tags;
   emit(std::move(rs));
   if (opt.resume) apply_seeds(*opt.resume);
+  for (size_t i = 0; i < opt.unselected.size() && i < st.size(); ++i)
+    if (!opt.unselected[i].empty() && st[static_cast<int>(i)].phase != Phase::Done)
+      settle_skip(static_cast<int>(i), SkipKind::NotApplicable, opt.unselected[i], -1);
   mark_all_dirty();
   schedule();
   check_finished();

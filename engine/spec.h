@@ -50,13 +50,13 @@ struct OutputSpec {
 };
 
 struct ExecutorSpec {
-  std::string kind;                  // "systemd"
-  std::string summary;               // one line for `ordo kinds`
-  std::string doc;                   // a paragraph for `ordo explain`
+  std::string kind;     // "systemd"
+  std::string summary;  // one line for `ordo kinds`
+  std::string doc;      // a paragraph for `ordo explain`
   std::vector<ParamSpec> params;
   std::vector<OutputSpec> outputs;
-  bool watcher = false;              // true: only valid with `watches` (lock-watchdog)
-  std::string example;               // a TOML snippet for `ordo explain`
+  bool watcher = false;  // true: only valid with `watches` (lock-watchdog)
+  std::string example;   // a TOML snippet for `ordo explain`
 
   const ParamSpec* find(std::string_view name) const;
   // True if `name` is one of `outputs` (patterns like "before.*" match "before.indico").

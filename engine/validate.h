@@ -24,7 +24,7 @@ struct Validated {
 };
 
 // Returns the graph when there are no errors in diags (warnings allowed).
-std::optional<Validated> validate(const Plan& plan, const Registry& registry,
-                                  const VarValues& vars, Diagnostics& diags);
+std::optional<Validated> validate(const Plan& plan, const Registry& registry, const VarValues& vars,
+                                  Diagnostics& diags);
 
 }  // namespace ordo

@@ -18,9 +18,9 @@ using VarValues = std::map<std::string, Value>;
 
 struct VarOverride {
   std::string name;
-  std::string text;    // from --set name=text (converted to the var's type)
+  std::string text;            // from --set name=text (converted to the var's type)
   std::optional<Value> value;  // from --vars FILE (already typed)
-  SourceLoc loc;       // "--set" or the vars file position
+  SourceLoc loc;               // "--set" or the vars file position
 };
 
 // Parses "name=value" from --set; error if there is no '='.

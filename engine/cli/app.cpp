@@ -28,6 +28,21 @@ static void add_common(CLI::App* sub, CommonOptions& c, bool with_vars = true) {
   sub->add_flag("--no-color", c.no_color, "plain output (also when NO_COLOR is set)");
 }
 
+static void add_tag_filter(CLI::App* sub, TagFilter& t) {
+  sub->add_option("--only-tags", t.only,
+                  "run only the steps with one of these tags (comma-separated or repeated), and "
+                  "the watchers and failure handlers of those; the rest are skipped as not "
+                  "selected")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("TAG,...");
+  sub->add_option("--skip-tags", t.skip,
+                  "skip the steps with one of these tags (wins over --only-tags)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("TAG,...");
+}
+
 int ordo_main(int argc, char** argv) {
   // A closed pipe (a reader that went away, `ordo ... | head`) must be an EPIPE error on that
   // write, never a silent death mid-run: ordo has a journal and children to look after. Steps
@@ -63,6 +78,7 @@ int ordo_main(int argc, char** argv) {
       "dry run: the order in waves of what may run in parallel, and for each step "
       "whether it will run, be skipped (and why), or is decided at run time");
   plan->add_option("PLAN", plan_opts.plan, "plan file")->required()->check(CLI::ExistingFile);
+  add_tag_filter(plan, plan_opts.tags);
   add_common(plan, plan_opts.common);
 
   GraphOptions graph_opts;
@@ -140,6 +156,7 @@ int ordo_main(int argc, char** argv) {
                 "with --fresh: when steps started by the killed ordo still run, wait for them "
                 "to end instead of terminating them")
       ->needs(fresh_flag);
+  add_tag_filter(run, run_opts.tags);
   add_common(run, run_opts.common);
 
   ResumeOptions resume_opts;

@@ -37,7 +37,14 @@ int cmd_plan(const PlanOptions& opts) {
     }
   }
 
+  std::optional<std::vector<std::string>> unselected = select_or_report(*loaded, opts.tags);
+  if (!unselected) return kExitInvalid;
   auto fc = forecast(plan, g, loaded->vars, loaded->facts, registry);
+  for (size_t v = 0; v < unselected->size(); ++v)
+    if (!(*unselected)[v].empty()) {
+      fc[v].kind = StepForecast::Kind::Skipped;
+      fc[v].verdict = "skipped: " + (*unselected)[v];
+    }
   // A watcher runs beside the steps it watches, and what it triggers runs meanwhile: show
   // them in the wave of the first watched step rather than after it.
   std::vector<std::vector<int>> waves = g.waves();

@@ -30,6 +30,12 @@
 namespace ordo::cli {
 namespace {
 
+std::string fmt_list(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
 // load_and_validate() with the run's stored variables and facts first, then the command line's.
 std::optional<LoadedPlan> load_with_stored(Plan plan, const StoredVars& stored,
                                            const CommonOptions& common, const Registry& registry,
@@ -186,6 +192,20 @@ int cmd_resume(const ResumeOptions& opts) {
     return kExitInvalid;
   }
   if (!diags.empty()) print_diagnostics(diags);  // warnings
+  // The run's own --only-tags/--skip-tags hold for all of it.
+  const TagFilter selection{old.only_tags, old.skip_tags};
+  std::optional<std::vector<std::string>> unselected = select_or_report(*loaded, selection);
+  if (!unselected) {
+    std::cerr << "ordo: refusing to resume run " << old.record.run_id
+              << ": its step selection does not fit the plan any more\n";
+    return kExitInvalid;
+  }
+  if (!selection.empty()) {
+    std::cout << "The run's step selection holds:";
+    if (!selection.only.empty()) std::cout << " --only-tags " << fmt_list(selection.only);
+    if (!selection.skip.empty()) std::cout << " --skip-tags " << fmt_list(selection.skip);
+    std::cout << "\n";
+  }
 
   Result<std::vector<FileDigest>> files = digest_files(loaded->plan.files);
   if (!files.ok()) {
@@ -217,6 +237,8 @@ int cmd_resume(const ResumeOptions& opts) {
   ResumeSeed seed = make_resume_seed(in, rp, std::chrono::system_clock::now());
   Session session{*loaded,     registry, state, old.record.run_id, *paths, **journal,
                   stored.salt, *files,   &seed};
+  session.tags = selection;
+  session.unselected = std::move(*unselected);
   return execute_run(session, ropts);
 }
 

@@ -73,6 +73,8 @@ int cmd_run(const RunOptions& opts) {
     return kExitInvalid;
   }
   if (!diags.empty()) print_diagnostics(diags);  // warnings
+  std::optional<std::vector<std::string>> unselected = select_or_report(*loaded, opts.tags);
+  if (!unselected) return kExitInvalid;
 
   const std::string state = state_dir_of(opts.common);
   const std::string& name = loaded->plan.name;
@@ -114,6 +116,8 @@ int cmd_run(const RunOptions& opts) {
     std::cerr << "ordo: warning: " << st.error().str() << "\n";
 
   Session session{*loaded, registry, state, run_id, *paths, **journal, salt, *files, nullptr};
+  session.tags = opts.tags;
+  session.unselected = std::move(*unselected);
   return execute_run(session, opts);
 }
 

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <vector>
+#include "selection.h"
 
 namespace ordo::cli {
 
@@ -33,6 +34,7 @@ int cmd_schema();
 
 struct PlanOptions {
   std::string plan;
+  TagFilter tags;  // --only-tags / --skip-tags
   CommonOptions common;
 };
 int cmd_plan(const PlanOptions& opts);
@@ -66,6 +68,7 @@ struct RunOptions {
   bool no_report = false;     // --no-report: do not write <run dir>/report.html at the end
   bool fresh = false;         // --fresh: abandon the plan's unfinished run and start a new one
   bool wait_orphans = false;  // --wait-orphans: wait for a killed run's steps, not stop them
+  TagFilter tags;             // --only-tags / --skip-tags
   CommonOptions common;
 };
 int cmd_run(const RunOptions& opts);

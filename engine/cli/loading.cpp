@@ -50,6 +50,18 @@ std::optional<LoadedPlan> validate_with(Plan plan, std::vector<VarOverride> over
   return LoadedPlan{std::move(plan), std::move(vars), std::move(facts), std::move(v->graph)};
 }
 
+std::optional<std::vector<std::string>> select_or_report(const LoadedPlan& loaded,
+                                                         const TagFilter& filter) {
+  Result<std::vector<std::string>> unselected = select_steps(loaded.plan, filter);
+  if (!unselected.ok()) {
+    std::cerr << "ordo: " << unselected.error().message << "\n";
+    return std::nullopt;
+  }
+  for (const std::string& w : selection_warnings(loaded.plan, loaded.graph, *unselected))
+    std::cerr << "ordo: warning: " << w << "\n";
+  return std::move(*unselected);
+}
+
 void print_diagnostics(const Diagnostics& diags) {
   diags.print(std::cerr);
   size_t n = diags.error_count();

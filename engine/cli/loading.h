@@ -34,6 +34,12 @@ std::optional<LoadedPlan> validate_with(Plan plan, std::vector<VarOverride> over
                                         const Facts& fact_overrides, const CommonOptions& common,
                                         const Registry& registry, Diagnostics& diags);
 
+// The steps --only-tags/--skip-tags leave out (selection.h), by step index. On a bad filter
+// prints the error and returns nullopt; prints the selection's warnings (a selected step that
+// needs one left out) to stderr as "ordo: warning: ...".
+std::optional<std::vector<std::string>> select_or_report(const LoadedPlan& loaded,
+                                                         const TagFilter& filter);
+
 // Prints diagnostics to stderr followed by "N error(s)" when there are errors.
 void print_diagnostics(const Diagnostics& diags);
 

@@ -303,6 +303,9 @@ int execute_run(Session& s, const RunOptions& opts) {
   sopt.plan_files = s.files;
   sopt.plan_digest = combined_digest(s.files);
   sopt.resume = s.resume;
+  sopt.unselected = s.unselected;
+  sopt.only_tags = s.tags.only;
+  sopt.skip_tags = s.tags.skip;
 
   set_step_run_id(s.run_id);  // ORDO_RUN_ID of the steps: resume finds orphans by it
   SystemRunClock clock;

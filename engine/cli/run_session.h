@@ -47,6 +47,8 @@ struct Session {
   std::string salt;               // fingerprint salt (run_vars.h)
   std::vector<FileDigest> files;  // the plan's files and their digests
   const ResumeSeed* resume = nullptr;
+  TagFilter tags;                       // the run's --only-tags/--skip-tags
+  std::vector<std::string> unselected;  // by step index: why it is left out ("" selected)
 };
 
 // Runs it; returns the exit code (0 succeeded, 1 failed, 3 refused, 130 interrupted).
