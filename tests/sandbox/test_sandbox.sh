@@ -480,10 +480,10 @@ case_fresh() {
 case_peer() {
   local u port uri upg d
   d=$(mktemp -d /tmp/osbt.XXXXXX)
-  run "$SBX" up "$d" --peer --v2
+  run "$SBX" up "$d" --peer --fresh
   rmdir "$d"
-  rc_is "$RC" 1 "up --peer --v2"
-  has "$ERR" "--peer is for the 3.x host only" "up --peer --v2 refused"
+  rc_is "$RC" 1 "up --peer --fresh"
+  has "$ERR" "--peer is for the 3.x and 2.x hosts only" "up --peer --fresh refused"
   up --peer --hold-lock
   u=$(sed -n 's/^SBX_USER=//p' "$ROOT/sandbox.env") port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env")
   uri="postgresql:///indico?host=$ROOT/s&port=$port"
