@@ -413,10 +413,51 @@ case_inplace_peer_lock() {
   check "everything still owned by the indico role" [ "$(not_owned_by "$user")" = 0 ]
 }
 
+case_inplace_peer_superuser_blocker() {
+  # The blocker is an admin's psql as the superuser postgres, left idle in transaction: the
+  # Indico role (no superuser) may not end it. end-stray-sessions fails naming it and cancels
+  # the migration (rolled back) instead of leaving it waiting forever; after the admin ends the
+  # session, `ordo resume` completes the upgrade.
+  host_up v2 --peer || return 1
+  local holder blocker
+  setsid bash -c '{ echo "BEGIN;"; echo "SELECT id FROM events ORDER BY id LIMIT 1;"; sleep 300; } |
+    PGAPPNAME=admin-psql "$0" psql "$1" -q >/dev/null 2>&1' "$sbx" "$ROOT" &
+  holder=$!
+  for _ in $(seq 1 50); do
+    blocker=$(psql_sbx "SELECT pid FROM pg_stat_activity WHERE application_name = 'admin-psql' AND state = 'idle in transaction'")
+    [ -n "$blocker" ] && break
+    sleep 0.1
+  done
+  check "the superuser's session holds a transaction" [ -n "$blocker" ]
+  PATH="$ROOT/bin:$PATH" timeout 120 "$ordo" run "$PLAN" --vars "$STATE/vars.toml" \
+    --state-dir "$STATE/st" --events "$EV" -j 2 --no-color --yes >"$STATE/out.txt" 2>&1 </dev/null
+  RC=$?
+  check "exit 1 (not hung)" [ "$RC" = 1 ]
+  check "watchdog fired" fired lock-wait-watchdog
+  check "end-stray-sessions failed" finished end-stray-sessions failed
+  check "its error names the session it may not end" step_log_has end-stray-sessions "may not end the sessions that block the migration: pid $blocker (role postgres, application admin-psql)"
+  check "the summary names it" grep -qF "may not end the sessions that block the migration" "$STATE/out.txt"
+  check "db-upgrade failed (cancelled)" finished db-upgrade failed
+  check "schema rolled back to the 2.x head" [ "$(alembic)" = $HEAD_2X ]
+  check "nothing after the migrations ran" never_started start-services
+  check "the superuser's session is still there" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE pid = ${blocker:-0}")" = 1 ]
+  cp "$STATE/out.txt" "$STATE/out-run.txt"
+  # The admin ends it (as a superuser), then resumes.
+  psql_sbx "SELECT pg_terminate_backend(${blocker:-0})" >/dev/null
+  { kill -KILL -- "-$holder"; wait "$holder"; } 2>/dev/null
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "resume succeeded" outcome succeeded
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "indico-uwsgi active" unit_active indico-uwsgi.service
+}
+
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(inplace_happy inplace_refused inplace_lock inplace_pip_failure
   inplace_migration_failure inplace_no_plugins inplace_el fresh_happy fresh_lock
-  fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el inplace_peer_happy inplace_peer_lock)
+  fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el inplace_peer_happy inplace_peer_lock
+  inplace_peer_superuser_blocker)
 for c in "${cases[@]}"; do
   echo "case $c"
   CASE_OK=1
