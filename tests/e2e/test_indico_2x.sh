@@ -359,10 +359,105 @@ case_fresh_el() {
   check "indico upgraded to 3.3.12" grep -qx 'indico 3.3.12' "$ROOT/state/installed"
 }
 
+# --- a real server's database (ordo-sandbox up --v2 --peer) -----------------------------------
+# The database belongs to the non-superuser role of the Indico user, the socket admits only that
+# OS user (peer), db_dsn is empty: the plan reads postgresql:///indico?host=... from indico.conf.
+
+# Relations of the Indico schemas that the Indico role does not own.
+not_owned_by() {
+  psql_sbx "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname IN ('public', 'indico', 'plugin_livesync') AND pg_get_userbyid(c.relowner) <> '$1'"
+}
+
+case_inplace_peer_happy() {
+  host_up v2 --peer || return 1
+  local user dump
+  user=$(sbx_user)
+  check "vars leave db_dsn empty" grep -qx 'db_dsn = ""' "$STATE/vars.toml"
+  check "the socket refuses role postgres" bash -c "psql 'host=$ROOT/s port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env") user=postgres dbname=indico' -XAtqc 'SELECT 1' 2>&1 | grep -q 'Peer authentication failed'"
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "preflight read the URI from indico.conf" step_log_has preflight "database URI from $ROOT/opt/indico/etc/indico.conf"
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "livesync schema at its 3.x head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = $LIVESYNC_HEAD ]
+  check "data kept (3 events)" [ "$(psql_sbx 'SELECT count(*) FROM events')" = 3 ]
+  check "everything still owned by the indico role" [ "$(not_owned_by "$user")" = 0 ]
+  dump=$(compgen -G "$ROOT/backup/indico-*.dump" | head -n1)
+  check "database backup written by the indico user" [ "$(stat -c %U "$dump" 2>/dev/null)" = "$user" ]
+  check "backup is a real dump of the 2.x schema" bash -c "pg_restore -l '$dump' | grep -q 'TABLE public events'"
+  check "watchdog reached the database" bash -c "! grep -q 'lock-watchdog: database unreachable' '$EV' '$STATE/out.txt'"
+  check "watchdog did not fire" not_fired
+  check "indico-uwsgi active" unit_active indico-uwsgi.service
+  check "celery active" unit_active indico-celery.service
+  check "celery runs 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+  check "uWSGI's sessions are the indico role's" [ "$(psql_sbx "SELECT count(*) > 0 AND bool_and(usename = '$user') FROM pg_stat_activity WHERE application_name = 'uwsgi'")" = t ]
+}
+
+case_inplace_peer_lock() {
+  # The stray session is the Indico user's own (a forgotten `indico shell`): the watchdog and
+  # end-stray-sessions, both connected as the non-superuser Indico role, see and end it.
+  host_up v2 --peer --hold-lock || return 1
+  local stray user
+  user=$(sbx_user)
+  stray=$(psql_sbx "SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction' AND usename = '$user'")
+  check "a stray session of the indico role holds a transaction" [ -n "$stray" ]
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "watchdog fired" fired lock-wait-watchdog
+  check "the firing shows the stray session's query" grep -qE '"t":"watcher_fired",.*"query":"SELECT id, title FROM events ORDER BY id LIMIT 1;","usename":"'"$user"'"' "$EV"
+  check "end-stray-sessions ran" finished end-stray-sessions succeeded
+  check "the stray session is gone" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE pid = $stray")" = 0 ]
+  check "db-upgrade succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "everything still owned by the indico role" [ "$(not_owned_by "$user")" = 0 ]
+}
+
+case_inplace_peer_superuser_blocker() {
+  # The blocker is an admin's psql as the superuser postgres, left idle in transaction: the
+  # Indico role (no superuser) may not end it. end-stray-sessions fails naming it and cancels
+  # the migration (rolled back) instead of leaving it waiting forever; after the admin ends the
+  # session, `ordo resume` completes the upgrade.
+  host_up v2 --peer || return 1
+  local holder blocker
+  setsid bash -c '{ echo "BEGIN;"; echo "SELECT id FROM events ORDER BY id LIMIT 1;"; sleep 300; } |
+    PGAPPNAME=admin-psql "$0" psql "$1" -q >/dev/null 2>&1' "$sbx" "$ROOT" &
+  holder=$!
+  for _ in $(seq 1 50); do
+    blocker=$(psql_sbx "SELECT pid FROM pg_stat_activity WHERE application_name = 'admin-psql' AND state = 'idle in transaction'")
+    [ -n "$blocker" ] && break
+    sleep 0.1
+  done
+  check "the superuser's session holds a transaction" [ -n "$blocker" ]
+  PATH="$ROOT/bin:$PATH" timeout 120 "$ordo" run "$PLAN" --vars "$STATE/vars.toml" \
+    --state-dir "$STATE/st" --events "$EV" -j 2 --no-color --yes >"$STATE/out.txt" 2>&1 </dev/null
+  RC=$?
+  check "exit 1 (not hung)" [ "$RC" = 1 ]
+  check "watchdog fired" fired lock-wait-watchdog
+  check "end-stray-sessions failed" finished end-stray-sessions failed
+  check "its error names the session it may not end" step_log_has end-stray-sessions "may not end the sessions that block the migration: pid $blocker (role postgres, application admin-psql)"
+  check "the summary names it" grep -qF "may not end the sessions that block the migration" "$STATE/out.txt"
+  check "db-upgrade failed (cancelled)" finished db-upgrade failed
+  check "schema rolled back to the 2.x head" [ "$(alembic)" = $HEAD_2X ]
+  check "nothing after the migrations ran" never_started start-services
+  check "the superuser's session is still there" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE pid = ${blocker:-0}")" = 1 ]
+  cp "$STATE/out.txt" "$STATE/out-run.txt"
+  # The admin ends it (as a superuser), then resumes.
+  psql_sbx "SELECT pg_terminate_backend(${blocker:-0})" >/dev/null
+  { kill -KILL -- "-$holder"; wait "$holder"; } 2>/dev/null
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+  check "resume succeeded" outcome succeeded
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "indico-uwsgi active" unit_active indico-uwsgi.service
+}
+
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(inplace_happy inplace_refused inplace_lock inplace_pip_failure
   inplace_migration_failure inplace_no_plugins inplace_el fresh_happy fresh_lock
-  fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el)
+  fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el inplace_peer_happy inplace_peer_lock
+  inplace_peer_superuser_blocker)
 for c in "${cases[@]}"; do
   echo "case $c"
   CASE_OK=1

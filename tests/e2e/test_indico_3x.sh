@@ -185,9 +185,113 @@ case_el_host() {
   check "version upgraded" [ "$(psql_sbx "SELECT value #>> '{}' FROM indico.settings WHERE module = 'celery' AND name = 'last_ping_version'")" = 3.3.12 ]
 }
 
+# --- a real server's database (ordo-sandbox up --peer) ----------------------------------------
+# The indico database is owned by a non-superuser role named like the indico user and the
+# socket admits only that OS user to it (peer); db_dsn is empty, so the plan reads
+# SQLALCHEMY_DATABASE_URI (postgresql:///indico?host=...) from indico.conf. Every database
+# client of the plan must therefore run as ${indico_user}: preflight's psql, pg_dump, the
+# migrations and the lock-watchdog.
+
+sbx_env() { sed -n "s/^$1=//p" "$ROOT/sandbox.env"; }
+indico_uri() { echo "postgresql:///indico?host=$ROOT/s&port=$(sbx_env SBX_PORT)"; }
+# psql over the socket to the indico database as ROLE, run by this process (root): its output.
+socket_as_root() { psql "host=$ROOT/s port=$(sbx_env SBX_PORT) user=$1 dbname=indico" -XAtqc 'SELECT 1' 2>&1; }
+# Tables, sequences and indexes of the Indico schemas that the indico role does not own.
+not_owned_by() {
+  psql_sbx "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname IN ('public', 'indico', 'plugin_livesync') AND pg_get_userbyid(c.relowner) <> '$1'"
+}
+no_watchdog_warning() { ! grep -q 'lock-watchdog: database unreachable' "$STATE/events.jsonl" "$STATE/out.txt"; }
+step_log_has() { grep -qF -- "$2" "$STATE"/st/indico-3x/runs/*/steps/"$1".log; }
+
+case_peer_upgrade() {
+  # The happy path against a real server's database: the upgrade completes, the backup is
+  # written by the indico user, and the schema stays owned by the indico role.
+  host_up --peer || return 1
+  local u; u=$(sbx_env SBX_USER)
+  check "vars leave db_dsn empty" grep -qx 'db_dsn = ""' "$STATE/vars.toml"
+  check "the indico role is no superuser" [ "$(psql_sbx "SELECT rolsuper FROM pg_roles WHERE rolname = '$u'")" = f ]
+  check "the indico role owns the database" [ "$(psql_sbx "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'indico'")" = "$u" ]
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "preflight read the URI from indico.conf" step_log_has preflight "database URI from $ROOT/opt/indico/etc/indico.conf"
+  check "preflight's DSN is indico.conf's" step_log_has preflight "dsn=$(indico_uri)"
+  check "backup-db succeeded" finished backup-db succeeded
+  local dump; dump=$(compgen -G "$ROOT/backup/indico-*.dump" | head -n1)
+  check "backup file exists" [ -n "$dump" ]
+  check "backup made by the indico user" [ "$(stat -c %U "$dump" 2>/dev/null)" = "$u" ]
+  check "backup dir owned by the indico user, 0700" [ "$(stat -c %U:%a "$ROOT/backup")" = "$u:700" ]
+  check "backup holds the events table" bash -c "pg_restore --list '$dump' | grep -q 'TABLE public events'"
+  check "watchdog reached the database" no_watchdog_warning
+  check "watchdog did not fire" bash -c "! grep -q '\"t\":\"watcher_fired\"' '$STATE/events.jsonl'"
+  check "reload-uwsgi ran" finished reload-uwsgi succeeded
+  check "schema at head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 0b5c8d3e2a79 ]
+  check "plugin schema at head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = 02a78555cdcb ]
+  check "events.label column exists" [ "$(psql_sbx "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'label'")" = 1 ]
+  check "everything still owned by the indico role" [ "$(not_owned_by "$u")" = 0 ]
+  check "celery active" unit_active indico-celery.service
+  check "uwsgi active" unit_active indico-uwsgi.service
+  check "celery runs the new version" [ "$(celery_version)" = 3.3.12 ]
+  check "verify-schema passed" finished verify-schema succeeded
+  check "uWSGI's sessions are the indico role's" [ "$(psql_sbx "SELECT count(*) > 0 AND bool_and(usename = '$u') FROM pg_stat_activity WHERE application_name = 'uwsgi'")" = t ]
+}
+
+case_peer_lock_rescued() {
+  # The lock case on a real server's database: uWSGI's worker (the indico role) holds the lock;
+  # the watchdog, connected as the same non-superuser role, sees the waiting migration and the
+  # blocker with its query, fires, uWSGI is restarted, the migration completes, no touch-reload.
+  host_up --peer --hold-lock || return 1
+  local u; u=$(sbx_env SBX_USER)
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "watchdog fired" fired lock-wait-watchdog
+  check "firing names uWSGI's session, of the indico role" grep -qE '"t":"watcher_fired",.*"blockers":\[\{"pid":[0-9]+,"application_name":"uwsgi","state":"idle in transaction",[^}]*"query":"SELECT id, title FROM events ORDER BY id LIMIT 1;","usename":"'"$u"'"' "$STATE/events.jsonl"
+  check "no hidden query text" bash -c "! grep -q 'insufficient privilege' '$STATE/events.jsonl'"
+  check "restart-uwsgi ran" finished restart-uwsgi succeeded
+  check "db-upgrade succeeded" finished db-upgrade succeeded
+  check "reload-uwsgi skipped by its condition" skipped reload-uwsgi not_applicable
+  check "schema at head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 0b5c8d3e2a79 ]
+  check "everything still owned by the indico role" [ "$(not_owned_by "$u")" = 0 ]
+  check "celery active" unit_active indico-celery.service
+  check "uwsgi active" unit_active indico-uwsgi.service
+  check "celery runs the new version" [ "$(celery_version)" = 3.3.12 ]
+  check "backup made by the indico user" [ "$(stat -c %U "$(compgen -G "$ROOT/backup/indico-*.dump" | head -n1)" 2>/dev/null)" = "$u" ]
+  check "summary names the firing" output_has "fired lock-wait-watchdog"
+}
+
+case_peer_refuses_others() {
+  # Peer authentication is really on: what trust authentication would let through fails here.
+  host_up --peer || return 1
+  local u; u=$(sbx_env SBX_USER)
+  check "socket refuses role postgres" bash -c "psql 'host=$ROOT/s port=$(sbx_env SBX_PORT) user=postgres dbname=indico' -XAtqc 'SELECT 1' 2>&1 | grep -q 'Peer authentication failed for user \"postgres\"'"
+  check "socket refuses root as the indico role" bash -c "[[ \$(psql 'host=$ROOT/s port=$(sbx_env SBX_PORT) user=$u dbname=indico' -XAtqc 'SELECT 1' 2>&1) == *'Peer authentication failed for user \"$u\"'* ]]"
+  check "TCP refuses the indico role" bash -c "psql 'host=127.0.0.1 port=$(sbx_env SBX_PORT) user=$u dbname=indico' -XAtqc 'SELECT 1' 2>&1 | grep -q 'rejects connection'"
+  check "the indico user gets in as its role" [ "$(cd / && runuser -u "$u" -- psql "$(indico_uri)" -XAtqc 'SELECT current_user')" = "$u" ]
+  # The stock plan with backup-db's `user` line removed, and db_dsn naming the indico role:
+  # under trust authentication root could connect as that role and the run would succeed; with
+  # peer, pg_dump (as root) is refused, the run stops before anything changed.
+  cp -r plans "$STATE/plans"
+  sed -i '/^\[steps\.backup-db\]/,/^requires/{/^user = /d}' "$STATE/plans/fragments/indico-backup.toml"
+  check "the copy's backup-db has no user" bash -c "! sed -n '/^\[steps\.backup-db\]/,/^requires/p' '$STATE/plans/fragments/indico-backup.toml' | grep -q '^user'"
+  PATH="$ROOT/bin:$PATH" "$ordo" run "$STATE/plans/indico-3x.toml" --vars "$STATE/vars.toml" \
+    --set "db_dsn=postgresql://$u@/indico?host=$ROOT/s&port=$(sbx_env SBX_PORT)" \
+    --state-dir "$STATE/st" --events "$STATE/events.jsonl" -j 2 --no-color --yes >"$STATE/out.txt" 2>&1
+  RC=$?
+  check "exit 1" [ "$RC" = 1 ]
+  check "preflight passed (it runs psql as the indico user)" finished preflight succeeded
+  check "backup-db failed" finished backup-db failed
+  check "pg_dump was refused by peer authentication" step_log_has backup-db "Peer authentication failed for user \"$u\""
+  check "root cause named" grep -qE '"root_causes":\["backup-db"\]' "$STATE/events.jsonl"
+  check "stop-celery never started" never_started stop-celery
+  check "celery still active" unit_active indico-celery.service
+  check "schema untouched" [ "$(psql_sbx 'SELECT version_num FROM alembic_version')" = 2f6b9e0c4d15 ]
+}
+
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(lock_rescued no_lock_reloads pip_failure_restores_celery
-  migration_failure_rolls_back no_plugins el_host)
+  migration_failure_rolls_back no_plugins el_host peer_upgrade peer_lock_rescued peer_refuses_others)
 for c in "${cases[@]}"; do
   echo "case $c"
   CASE_OK=1

@@ -14,7 +14,7 @@ set -uo pipefail
 SRC=${ORDO_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SBX=$SRC/examples/sandbox/ordo-sandbox
 LIMIT=${ORDO_SBX_UPDOWN_LIMIT:-5}
-CASES=(updown upfail env systemctl pip oldpy failpip noplugins upgrade failmig missing lock reload celery v2 fresh)
+CASES=(updown upfail env systemctl pip oldpy failpip noplugins upgrade failmig missing lock reload celery v2 fresh peer)
 
 # --- helpers (used inside a case's subshell) --------------------------------------------------
 
@@ -472,6 +472,54 @@ case_fresh() {
     eq "$(stat -c %u:%g:%a "$ROOT/transfer/indico-2x-archive/event/0/1/2/1-timetable.pdf")" 4242:4242:644 "old archive file"
   fi
   grep -q "^CACHE_BACKEND" "$ROOT/transfer/indico-2x.conf" || die "old conf lacks CACHE_BACKEND"
+}
+
+# up --peer: a real server's database. The socket admits only the Indico user, as the role of the
+# same name (no superuser), which owns the database and every object; indico.conf has no user in
+# its URI and `env` leaves db_dsn empty; the stand-ins (uWSGI, Celery, indico db) connect as it.
+case_peer() {
+  local u port uri upg d
+  d=$(mktemp -d /tmp/osbt.XXXXXX)
+  run "$SBX" up "$d" --peer --fresh
+  rmdir "$d"
+  rc_is "$RC" 1 "up --peer --fresh"
+  has "$ERR" "--peer is for the 3.x and 2.x hosts only" "up --peer --fresh refused"
+  up --peer --hold-lock
+  u=$(sed -n 's/^SBX_USER=//p' "$ROOT/sandbox.env") port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env")
+  uri="postgresql:///indico?host=$ROOT/s&port=$port"
+  eq "$(sed -n "s/^SQLALCHEMY_DATABASE_URI = '\(.*\)'$/\1/p" "$ROOT/opt/indico/etc/indico.conf")" "$uri" "indico.conf URI"
+  run "$SBX" env "$ROOT"
+  has "$OUT" 'db_dsn = ""' "env: db_dsn empty"
+  has "$("$SBX" status "$ROOT")" "auth:      peer on the socket for database indico, owned by role $u" "status: auth"
+  eq "$(sql "SELECT rolsuper::text || rolcreatedb::text || rolcreaterole::text FROM pg_roles WHERE rolname = '$u'")" falsefalsefalse "a plain role"
+  eq "$(sql "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '$u'")" 0 "no predefined roles (pg_read_all_stats, pg_signal_backend)"
+  eq "$(sql "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'indico'")" "$u" "database owner"
+  eq "$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'indico', 'plugin_livesync') AND pg_get_userbyid(c.relowner) <> '$u'")" 0 "objects owned by the role"
+  eq "$(sql "SELECT count(*) FILTER (WHERE usename = '$u') || '/' || count(*) FROM pg_stat_activity WHERE application_name = 'uwsgi'")" 2/2 "uWSGI's sessions"
+  eq "$(sql "SELECT usename || ' ' || state FROM pg_stat_activity WHERE application_name = 'uwsgi' AND state = 'idle in transaction'")" "$u idle in transaction" "the lock holder"
+  eq "$(as_indico psql "$uri" -XAtc 'SELECT current_user')" "$u" "the Indico user connects as its role"
+  run psql "host=$ROOT/s port=$port user=postgres dbname=indico" -XAtc 'SELECT 1'
+  has "$ERR" 'Peer authentication failed for user "postgres"' "the socket refuses postgres"
+  run psql "host=127.0.0.1 port=$port user=$u dbname=indico" -XAtc 'SELECT 1'
+  has "$ERR" 'rejects connection' "TCP refuses the Indico role"
+  if ((EUID == 0)); then
+    run psql "$uri&user=$u" -XAtc 'SELECT 1'
+    has "$ERR" "Peer authentication failed for user \"$u\"" "the socket refuses root as the Indico role"
+  fi
+  as_indico "$V/pip" install -U indico >/dev/null || die "pip -U"
+  (ENVS=(PGAPPNAME=ordo-db-upgrade); as_indico "$V/indico" db upgrade) >/dev/null 2>&1 &
+  upg=$!
+  BG+=("$upg")
+  wait_for 10 bash -c '[[ -n $("$0" psql "$1" -XAtc "SELECT 1 FROM pg_stat_activity WHERE application_name = '"'ordo-db-upgrade'"' AND wait_event_type = '"'Lock'"'") ]]' "$SBX" "$ROOT" ||
+    die "the migration does not wait for uWSGI's lock"
+  # What the lock-watchdog sees as the Indico role: the waiter and the blocker, with its query.
+  eq "$(as_indico psql "$uri" -XAtc "SELECT b.application_name || ' ' || b.state || ': ' || b.query FROM pg_stat_activity a, unnest(pg_blocking_pids(a.pid)) p JOIN pg_stat_activity b ON b.pid = p WHERE a.application_name = 'ordo-db-upgrade' AND a.wait_event_type = 'Lock'")" \
+    "uwsgi idle in transaction: SELECT id, title FROM events ORDER BY id LIMIT 1;" "the Indico role sees the blocker"
+  "$S" restart indico-uwsgi.service || die "restart indico-uwsgi"
+  wait_for 10 bash -c '! kill -0 "$0" 2>/dev/null' "$upg" || die "db upgrade still blocked after the restart"
+  wait "$upg"
+  rc_is $? 0 "db upgrade (as the Indico role) after the restart"
+  eq "$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'indico', 'plugin_livesync') AND pg_get_userbyid(c.relowner) <> '$u'")" 0 "objects still owned by the role"
 }
 
 # --- driver -----------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 #
 # Every stand-in (systemctl, uwsgi, pip, indico, python) lives in ROOT/lib/ and sources this
 # file. It loads ROOT/sandbox.env (written once by `ordo-sandbox up`), then offers:
-#   - paths: SBX_ROOT, INDICO_ROOT, VENV, STATE, INDEX, SBX_DSN (libpq conninfo as postgres)
+#   - paths: SBX_ROOT, INDICO_ROOT, VENV, STATE, INDEX, SBX_DSN (libpq conninfo as postgres:
+#     the socket, or with `up --peer` TCP on 127.0.0.1, where the socket admits only the Indico user)
 #   - sbx_psql ARGS...: psql against the sandbox's database (quiet, unaligned, no psqlrc)
 #   - faults: sbx_fault NAME (true when ROOT/state/faults/NAME exists)
 #   - the venv: sbx_python, sbx_site_packages, sbx_installed PKG, sbx_set_installed PKG VER
@@ -19,7 +20,11 @@ INDICO_ROOT=$SBX_ROOT/opt/indico
 VENV=$INDICO_ROOT/.venv
 STATE=$SBX_ROOT/state
 INDEX=$SBX_ROOT/lib/index.conf
-SBX_DSN="host=$SBX_ROOT/s port=$SBX_PORT user=postgres dbname=indico sslmode=disable"
+if [[ ${SBX_PEER:-0} == 1 ]]; then
+  SBX_DSN="host=127.0.0.1 port=$SBX_PORT user=postgres dbname=indico sslmode=disable"
+else
+  SBX_DSN="host=$SBX_ROOT/s port=$SBX_PORT user=postgres dbname=indico sslmode=disable"
+fi
 
 sbx_psql() { "$SBX_PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$SBX_DSN" "$@"; }
 

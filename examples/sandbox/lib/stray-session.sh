@@ -7,6 +7,7 @@
 #   BEGIN; SELECT id, title FROM events ORDER BY id LIMIT 1;
 # and stays idle, holding ACCESS SHARE on events until its backend is terminated
 # (pg_terminate_backend) or the sandbox goes down. One shot: ROOT/state/hold-lock.used.
+# The session is the superuser postgres's, or with `up --peer` the Indico user's own (its role).
 set -uo pipefail
 # shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -22,4 +23,15 @@ until ready; do sleep 0.1; done
   echo "BEGIN;"
   echo "SELECT id, title FROM events ORDER BY id LIMIT 1;"
   while :; do sleep 1; done
-} | PGAPPNAME='' "$SBX_PGBIN/psql" -X -q -At -d "$SBX_DSN" >/dev/null 2>&1
+} | if [[ ${SBX_PEER:-0} == 1 ]]; then
+  # A real server's database admits only the Indico user: the forgotten session is its own
+  # (`indico shell`), so a non-superuser plan step may end it (pg_terminate_backend).
+  uri="postgresql:///indico?host=$SBX_ROOT/s&port=$SBX_PORT"
+  if ((EUID == 0)); then
+    PGAPPNAME='' setpriv "--reuid=$SBX_USER" "--regid=$SBX_GROUP" --init-groups -- "$SBX_PGBIN/psql" -X -q -At -d "$uri"
+  else
+    PGAPPNAME='' "$SBX_PGBIN/psql" -X -q -At -d "$uri"
+  fi >/dev/null 2>&1
+else
+  PGAPPNAME='' "$SBX_PGBIN/psql" -X -q -At -d "$SBX_DSN" >/dev/null 2>&1
+fi

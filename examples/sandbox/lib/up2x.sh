@@ -16,6 +16,7 @@
 #   `pg_dump -Fc` of a 2.3.5 database), indico-2x.conf, and indico-2x-archive/ (owned by the old
 #   server's numeric uid/gid 4242, modes 0644/0755 as tar left them).
 # Fault hold-lock (both): a stray session idle in transaction on events (lib/stray-session.sh).
+# --peer (--v2 only): the database as on a real server, see peer_enable in ordo-sandbox.
 
 V2_PLUGINS="'livesync', 'payment_manual', 'search', 'vc_vidyo'"
 
@@ -67,12 +68,13 @@ SQL
 
 # write_2x_conf FILE PORT PLUGINS-LITERAL: indico.conf as the 2.3 setup wizard wrote it.
 write_2x_conf() {
-  local io=/opt/indico key
+  local io=/opt/indico key uri="postgresql://postgres@/indico?host=$ROOT/s&port=$2"
+  ((${PEER:-0})) && uri="postgresql:///indico?host=$ROOT/s&port=$2" # no user: the OS user's role
   [[ $MODE == v2 ]] && io=$ROOT/opt/indico
   key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/\(..\)/\\x\1/g')
   cat >"$1" <<CONF
 # General settings
-SQLALCHEMY_DATABASE_URI = 'postgresql://postgres@/indico?host=$ROOT/s&port=$2'
+SQLALCHEMY_DATABASE_URI = '$uri'
 SECRET_KEY = '$key'
 BASE_URL = 'https://indico.sandbox.invalid'
 USE_PROXY = False
@@ -200,6 +202,7 @@ SBX_PGBIN=$pgbin
 SBX_USER=$SBX_USER
 SBX_GROUP=$SBX_GROUP
 SBX_ROOTMODE=$SBX_ROOTMODE
+SBX_PEER=$PEER
 W
   SBX_PORT=$port SBX_PGBIN=$pgbin
   INDEX=$ROOT/lib/index.conf
@@ -209,6 +212,16 @@ W
   "$pgbin/psql" -X -q -d "$pq dbname=template1" -c 'ALTER DATABASE postgres RENAME TO indico' >/dev/null
   "$pgbin/psql" -X -q -d "$pq dbname=template1" -c 'CREATE DATABASE postgres' >/dev/null &
   local createdb_pid=$!
+  # The DSN the 2.x schema is created through: with --peer the Indico role's (as `indico db
+  # prepare` run by the Indico user made it), through the admin connection with SET ROLE; the
+  # extensions first, as postgres, as the install guide does.
+  local fill_dsn="$pq dbname=indico"
+  if ((PEER)); then
+    peer_enable "$port" "$pgbin"
+    "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -d "$(admin_dsn "$ROOT" "$port" 1)" \
+      -c 'CREATE EXTENSION unaccent; CREATE EXTENSION pg_trgm;' >/dev/null || die "extensions failed"
+    fill_dsn="$(admin_dsn "$ROOT" "$port" 1) options='-c role=$SBX_USER -c client_min_messages=warning'"
+  fi
 
   local plist="{$V2_PLUGINS}"
   ((plugins)) || plist='set()'
@@ -238,7 +251,7 @@ W
     ln -s etc/indico.conf "$io/.indico.conf"
     write_archive "$io/archive"
     : >"$io/log/indico.log"; : >"$io/log/celery.log"; : >"$io/log/uwsgi.log"
-    fill_2x_db "$pq dbname=indico" "$plugins" || die "2.x schema failed"
+    fill_2x_db "$fill_dsn" "$plugins" || die "2.x schema failed"
     write_distro_uwsgi
   else
     # fresh: the venv per the 3.x guide (Indico installed a while ago: 3.3.11), no wizard yet.
