@@ -139,6 +139,8 @@ int cmd_status(const StatusOptions& opts) {
     out["journal"] = j.path;
     out["run_dir"] = j.run_dir;
     out["abandoned_by"] = j.abandoned ? Json(j.abandoned_by) : Json(nullptr);
+    out["only_tags"] = j.only_tags;
+    out["skip_tags"] = j.skip_tags;
     out["lock"] =
         running ? Json{{"pid", lock->holder.pid}, {"host", lock->holder.host}} : Json(nullptr);
     Json steps = Json::array();
@@ -182,6 +184,12 @@ int cmd_status(const StatusOptions& opts) {
             << ", last record " << local_datetime(rec.last_at) << " (+" << seconds(rec.last_mono)
             << ")";
   if (j.resumes) std::cout << ", resumed " << j.resumes << (j.resumes > 1 ? " times" : " time");
+  if (!j.only_tags.empty() || !j.skip_tags.empty()) {
+    std::cout << "\nSteps selected by";
+    for (auto [flag, tags] :
+         {std::pair{" --only-tags ", &j.only_tags}, {" --skip-tags ", &j.skip_tags}})
+      for (size_t i = 0; i < tags->size(); ++i) std::cout << (i ? "," : flag) << (*tags)[i];
+  }
   std::cout << "\nJournal: " << j.path << "\n\n";
 
   size_t w = 4;

@@ -179,6 +179,9 @@ script = "true"
                       "'/st/sel/runs/*/journal.jsonl > '" + t.path("count.txt") + "'")
                          .c_str());
     CHECK(cli_test::read_file(t.path("count.txt")) == "2\n"s);  // run_started and run_resumed
+    rc = std::system((cd + "status plan.toml --state-dir st >status.txt 2>&1").c_str());
+    CHECK(cli_test::read_file(t.path("status.txt")).find("Steps selected by --only-tags db\n") !=
+          std::string::npos);
     // A bad tag: exit 2 before any run directory is made.
     rc = std::system((cd + "run --fresh --only-tags nope" + common).c_str());
     CHECK(WEXITSTATUS(rc) == 2);
