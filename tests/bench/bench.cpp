@@ -6,13 +6,9 @@
 //                   [--reps 3] [--keep DIR]
 // Each figure is the median of --reps runs (the machine is shared: CPU time is the stable one).
 // --keep DIR writes the plans into DIR and leaves them there (for profiling one of them).
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -21,7 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "child_measure.h"
+
 namespace {
+
+using bench::ChildMeasure;
+using bench::measure_child;
+using bench::median;
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -50,56 +52,20 @@ void write_plan(const std::string& path, const std::string& shape, int n) {
   }
 }
 
-struct Measure {
-  double seconds = 0;
-  double cpu_seconds = 0;  // user + sys of the child: what the machine's load cannot inflate
-  long max_rss_kib = 0;
-  int status = 0;
-};
-
-Measure run_once(const std::vector<std::string>& argv) {
-  auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  Measure m;
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m.max_rss_kib = ru.ru_maxrss;
-  m.cpu_seconds = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                  double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  m.status = status;
-  return m;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// The median of reps runs, field by field (wall, CPU and RSS each their own median); the
-// status of the first failed run, if any.
-Measure run(const std::vector<std::string>& argv, int reps) {
+// The median of reps runs (stdout to /dev/null), field by field (wall, CPU and RSS each their
+// own median); the status of the first failed run, if any.
+ChildMeasure run(const std::vector<std::string>& argv, int reps) {
   std::vector<double> wall, cpu, rss;
-  Measure out;
+  ChildMeasure out;
   for (int i = 0; i < reps; ++i) {
-    Measure m = run_once(argv);
-    wall.push_back(m.seconds);
-    cpu.push_back(m.cpu_seconds);
+    ChildMeasure m = measure_child(argv);
+    wall.push_back(m.wall_s);
+    cpu.push_back(m.cpu_s);
     rss.push_back(double(m.max_rss_kib));
     if (m.status != 0 && out.status == 0) out.status = m.status;
   }
-  out.seconds = median(wall);
-  out.cpu_seconds = median(cpu);
+  out.wall_s = median(wall);
+  out.cpu_s = median(cpu);
   out.max_rss_kib = long(median(rss));
   return out;
 }
@@ -137,7 +103,7 @@ int main(int argc, char** argv) {
 
   // Baseline: the RSS of ordo on a 1-step plan, subtracted to get memory per step.
   write_plan((dir / "base.toml").string(), "wide", 1);
-  Measure base = run({ordo, "graph", (dir / "base.toml").string(), "--format", "dot"}, reps);
+  ChildMeasure base = run({ordo, "graph", (dir / "base.toml").string(), "--format", "dot"}, reps);
 
   std::printf("load + validate + graph + DOT (ordo graph --format dot > /dev/null)\n");
   double load[3] = {0, 0, 0};
@@ -156,11 +122,10 @@ int main(int argc, char** argv) {
       int n = std::stoi(size);
       std::string path = (dir / (shape + "-" + size + ".toml")).string();
       write_plan(path, shape, n);
-      Measure m = run({ordo, "graph", path, "--format", "dot"}, reps);
+      ChildMeasure m = run({ordo, "graph", path, "--format", "dot"}, reps);
       double per_step = double(m.max_rss_kib - base.max_rss_kib) * 1024.0 / n;
-      std::printf("%-8s %8d %10.3f %10.3f %10.1f %12.0f %10s\n", shape.c_str(), n, m.seconds,
-                  m.cpu_seconds, m.max_rss_kib / 1024.0, per_step,
-                  WIFEXITED(m.status) && WEXITSTATUS(m.status) == 0 ? "ok" : "FAILED");
+      std::printf("%-8s %8d %10.3f %10.3f %10.1f %12.0f %10s\n", shape.c_str(), n, m.wall_s,
+                  m.cpu_s, m.max_rss_kib / 1024.0, per_step, m.ok() ? "ok" : "FAILED");
       std::fflush(stdout);
     }
   }

@@ -26,20 +26,21 @@
 #include <string>
 #include <vector>
 
+#include "child_measure.h"
+
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using bench::ChildMeasure;
+using bench::measure_child;
+using bench::median;
+
 constexpr int kLayerWidth = 100;  // layered: 100 steps per layer, each requiring 2 of the last
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 struct Shape {
@@ -127,28 +128,12 @@ struct OrdoRun {
 OrdoRun run_ordo(const std::string& ordo, const std::string& plan, int jobs,
                  const std::string& state, const std::string& err_file) {
   OrdoRun r;
-  auto t0 = Clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDWR);
-    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(err, 2);
-    ::setenv("ORDO_DEBUG_SYNCS", "1", 1);
-    std::string j = std::to_string(jobs);
-    std::vector<std::string> args = {ordo,          "run", plan,          "-j",        j,
-                                     "--state-dir", state, "--no-report", "--no-color"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  r.ms = ms_since(t0);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  ChildMeasure c =
+      measure_child({ordo, "run", plan, "-j", std::to_string(jobs), "--state-dir", state,
+                     "--no-report", "--no-color"},
+                    {.out = "/dev/null", .err = err_file, .env = {"ORDO_DEBUG_SYNCS=1"}});
+  r.ms = c.wall_s * 1000.0;
+  r.rc = c.exit_code();
   std::ifstream in(err_file);
   std::stringstream ss;
   ss << in.rdbuf();

@@ -9,22 +9,23 @@
 // A benchmark, not a test: it prints figures and never asserts a time.
 //
 // Usage: ordo-svg-bench ORDO_BINARY [--steps N] [--default-layout]
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "child_measure.h"
+
 namespace {
+
+using bench::ChildMeasure;
+using bench::measure_child;
+using bench::median;
 
 constexpr int kWidth = 40;  // steps per layer
 
@@ -54,41 +55,10 @@ void write_plan(const std::string& path, int n, bool skip) {
   f << "[steps.unblock]\nkind = \"noop\"\ntriggered_by = [\"lock-watch\"]\n";
 }
 
-struct Measure {
-  double seconds = 0;
-  double cpu_seconds = 0;  // user + sys of ordo and the `dot` it waits for
-  bool ok = false;
-};
-
-// Runs argv with stdout to `out` (or /dev/null) and stderr to /dev/null.
-Measure run(const std::vector<std::string>& argv, const std::string& out = "/dev/null") {
-  auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int null = open("/dev/null", O_WRONLY);
-    dup2(o, 1);
-    dup2(null, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  Measure m;
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m.cpu_seconds = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                  double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  return m;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+// Runs argv with stdout to `out` (or /dev/null) and stderr to /dev/null. cpu_s: user + sys of
+// ordo and the `dot` it waits for.
+ChildMeasure run(const std::vector<std::string>& argv, const std::string& out = "/dev/null") {
+  return measure_child(argv, {.out = out, .err = "/dev/null", .env = {}});
 }
 
 size_t file_size(const std::string& path) {
@@ -162,10 +132,10 @@ int main(int argc, char** argv) {
     std::vector<double> wall, cpu;
     bool ok = true;
     for (int r = 0; r < 3; ++r) {
-      Measure m = run(args);
-      wall.push_back(m.seconds);
-      cpu.push_back(m.cpu_seconds);
-      ok = ok && m.ok;
+      ChildMeasure m = run(args);
+      wall.push_back(m.wall_s);
+      cpu.push_back(m.cpu_s);
+      ok = ok && m.ok();
     }
     std::printf("%-52s %8.2f %8.2f %8.2f %10zu %6s\n", c.name, median(wall), median(cpu),
                 *std::max_element(wall.begin(), wall.end()), file_size(svg), ok ? "ok" : "FAILED");
@@ -182,9 +152,9 @@ int main(int argc, char** argv) {
       if (line.find("nslimit") == std::string::npos && line.find("mclimit") == std::string::npos)
         outf << line << "\n";
     outf.close();
-    Measure m = run({"dot", "-Tsvg", plain});
+    ChildMeasure m = run({"dot", "-Tsvg", plain});
     std::printf("%-52s %8.2f %8.2f %8s %10s %6s\n", "dot -Tsvg, Graphviz's default layout limits",
-                m.seconds, m.cpu_seconds, "(1 run)", "", m.ok ? "ok" : "FAILED");
+                m.wall_s, m.cpu_s, "(1 run)", "", m.ok() ? "ok" : "FAILED");
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -78,6 +78,74 @@ resume_plan() {  # resume_plan [ordo args...]: the resumed part's events go to e
   RC=$?
 }
 
+# --- what the in-place and fresh variants of a case both assert -------------------------------
+
+upgraded_to_3x() {  # the run succeeded; core and livesync schemas are at their 3.x heads
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "livesync schema at its 3.x head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = $LIVESYNC_HEAD ]
+}
+on_3x() {  # the schema is at the 3.x head and Celery runs 3.3.12
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+}
+failed_at() {  # failed_at STEP: the run failed (exit 1) at STEP and names it as the root cause
+  check "exit 1" [ "$RC" = 1 ]
+  check "$1 failed" finished "$1" failed
+  check "root cause named" root_cause "$1"
+}
+pip_failed_at() {  # pip_failed_at STEP: as failed_at, before any migration; the summary names it
+  failed_at "$1"
+  check "summary names the root cause" output_has "root cause: $1"
+  check "db-upgrade never started" never_started db-upgrade
+}
+migration_failed() {  # the core migration failed and rolled back; nothing after it ran
+  failed_at db-upgrade
+  check "schema back at the 2.x head (rolled back)" [ "$(alembic)" = $HEAD_2X ]
+  check "plugin migrations not run" never_started db-upgrade-plugins
+  check "services not started" never_started start-services
+  check "celery not running" unit_inactive indico-celery.service
+}
+resume_fixed() {  # resume_fixed FAULT: clears the sandbox fault; `ordo resume` then exits 0
+  "$sbx" fault "$ROOT" clear "$1"
+  resume_plan
+  check "resume exit 0" [ "$RC" = 0 ]
+}
+pip_resumed() {  # pip_resumed STEP: after fail-pip is fixed, resume reruns STEP and finishes on 3.x
+  resume_fixed fail-pip
+  check "resume succeeded" outcome succeeded
+  check "$1 ran again" finished "$1" succeeded
+  on_3x
+  ordo_status
+  check "status: finished, succeeded" grep -q ': finished, succeeded' "$STATE/status.txt"
+  check "status: $1 succeeded on attempt 2" grep -qE "^$1 +succeeded +2 " "$STATE/status.txt"
+}
+migration_resumed() {  # after fail-migration is fixed, resume reruns db-upgrade and finishes on 3.x
+  resume_fixed fail-migration
+  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
+  on_3x
+}
+stray_session_ended() {  # the lock watchdog fired, ended the stray session, the upgrade went on
+  check "exit 0" [ "$RC" = 0 ]
+  check "watchdog fired" fired lock-wait-watchdog
+  check "end-stray-sessions ran" finished end-stray-sessions succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "summary names the firing" output_has "fired lock-wait-watchdog"
+}
+plugins_skipped() {  # no plugins on the host: both plugin steps skipped, PLUGINS empty, on 3.x
+  check "exit 0" [ "$RC" = 0 ]
+  check "pip-plugins skipped (condition)" skip_reason pip-plugins "condition false"
+  check "db-upgrade-plugins skipped (condition)" skip_reason db-upgrade-plugins "condition false"
+  check "PLUGINS empty" grep -qx "PLUGINS = set()" "$ROOT/opt/indico/etc/indico.conf"
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+}
+el_variant_ran() {  # el_variant_ran EL_STEP STEP: on EL, EL_STEP ran and the Debian STEP was skipped
+  check "exit 0" [ "$RC" = 0 ]
+  check "$1 ran" finished "$1" succeeded
+  check "$2 skipped" skipped "$2" not_applicable
+}
+
 # --- in place (plans/indico-2x-to-3x-inplace.toml on a 2.x host) -----------------------------
 
 case_inplace_happy() {
@@ -86,10 +154,7 @@ case_inplace_happy() {
   user=$(sbx_user)
   check "2.x host: distro uwsgi.service runs" unit_active uwsgi.service
   run_plan
-  check "exit 0" [ "$RC" = 0 ]
-  check "run succeeded" outcome succeeded
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "livesync schema at its 3.x head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = $LIVESYNC_HEAD ]
+  upgraded_to_3x
   check "data kept (3 events)" [ "$(psql_sbx 'SELECT count(*) FROM events')" = 3 ]
   check "2.x data migrated (no legacy settings left)" [ "$(psql_sbx "SELECT count(*) FROM indico.settings WHERE module = 'legacy'")" = 0 ]
   check "database backup written" compgen -G "$ROOT/backup/indico-*.dump" >/dev/null
@@ -150,13 +215,9 @@ case_inplace_lock() {
   stray=$(psql_sbx "SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction'")
   check "a stray session holds a transaction" [ -n "$stray" ]
   run_plan
-  check "exit 0" [ "$RC" = 0 ]
-  check "watchdog fired" fired lock-wait-watchdog
-  check "end-stray-sessions ran" finished end-stray-sessions succeeded
+  stray_session_ended
   check "the stray session is gone" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE pid = $stray")" = 0 ]
   check "db-upgrade succeeded" finished db-upgrade succeeded
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "summary names the firing" output_has "fired lock-wait-watchdog"
   ordo_status
   check "ordo status shows the firing" grep -q 'fired 1×: ordo-db-upgrade (pid ' "$STATE/status.txt"
 }
@@ -166,59 +227,31 @@ case_inplace_pip_failure() {
   # nothing is started on half-installed code; the root cause is named; after fixing, resume.
   host_up v2 --fail pip || return 1
   run_plan
-  check "exit 1" [ "$RC" = 1 ]
-  check "pip-install failed" finished pip-install failed
-  check "root cause named" root_cause pip-install
-  check "summary names the root cause" output_has "root cause: pip-install"
-  check "db-upgrade never started" never_started db-upgrade
+  pip_failed_at pip-install
   check "schema untouched" [ "$(alembic)" = $HEAD_2X ]
   check "celery not started on the broken venv" unit_inactive indico-celery.service
   check "no uWSGI started" unit_inactive indico-uwsgi.service
-  "$sbx" fault "$ROOT" clear fail-pip
-  resume_plan
-  check "resume exit 0" [ "$RC" = 0 ]
-  check "resume succeeded" outcome succeeded
+  pip_resumed pip-install
   check "venv not recreated again" never_started recreate-venv
   check "backups not made again" never_started backup-db
-  check "pip-install ran again" finished pip-install succeeded
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
   check "indico-uwsgi active" unit_active indico-uwsgi.service
-  ordo_status
-  check "status: finished, succeeded" grep -q ': finished, succeeded' "$STATE/status.txt"
-  check "status: pip-install succeeded on attempt 2" grep -qE '^pip-install +succeeded +2 ' "$STATE/status.txt"
 }
 
 case_inplace_migration_failure() {
   host_up v2 --fail migration || return 1
   run_plan
-  check "exit 1" [ "$RC" = 1 ]
-  check "db-upgrade failed" finished db-upgrade failed
-  check "root cause named" root_cause db-upgrade
-  check "schema unchanged (rolled back)" [ "$(alembic)" = $HEAD_2X ]
+  migration_failed
   check "no visibility column (rolled back)" [ "$(psql_sbx "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'visibility'")" = 0 ]
-  check "plugin migrations not run" never_started db-upgrade-plugins
   check "TLS gate not asked" never_started confirm-tls
-  check "services not started" never_started start-services
-  check "celery stays stopped" unit_inactive indico-celery.service
-  "$sbx" fault "$ROOT" clear fail-migration
-  resume_plan
-  check "resume exit 0" [ "$RC" = 0 ]
+  migration_resumed
   check "venv not recreated again" never_started recreate-venv
-  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
 }
 
 case_inplace_no_plugins() {
   host_up v2 --no-plugins || return 1
   run_plan
-  check "exit 0" [ "$RC" = 0 ]
-  check "pip-plugins skipped (condition)" skip_reason pip-plugins "condition false"
-  check "db-upgrade-plugins skipped (condition)" skip_reason db-upgrade-plugins "condition false"
+  plugins_skipped
   check "indico-plugins not installed" bash -c "! grep -q '^indico-plugins ' '$ROOT/state/installed'"
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "PLUGINS stays empty" grep -qx "PLUGINS = set()" "$ROOT/opt/indico/etc/indico.conf"
 }
 
 case_inplace_el() {
@@ -226,9 +259,7 @@ case_inplace_el() {
   # drop-in); pip builds psycopg2 with PostgreSQL's bin dir on PATH.
   host_up v2 --el-host || return 1
   run_plan --fact os_family=rhel
-  check "exit 0" [ "$RC" = 0 ]
-  check "remove-distro-uwsgi-el ran" finished remove-distro-uwsgi-el succeeded
-  check "Debian removal skipped" skipped remove-distro-uwsgi not_applicable
+  el_variant_ran remove-distro-uwsgi-el remove-distro-uwsgi
   check "/etc/uwsgi.ini deleted" [ ! -e "$ROOT/etc/uwsgi.ini" ]
   check "uwsgi.service drop-in deleted" [ ! -e "$ROOT/etc/systemd/system/uwsgi.service.d" ]
   check "packages removed" [ ! -s "$ROOT/state/dpkg" ]
@@ -245,12 +276,9 @@ case_fresh_happy() {
   group=$(sed -n 's/^web_group = "\(.*\)"$/\1/p' "$STATE/vars.toml")
   check "fresh host: empty database" [ "$(psql_sbx "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
   run_plan
-  check "exit 0" [ "$RC" = 0 ]
-  check "run succeeded" outcome succeeded
+  upgraded_to_3x
   check "dump restored (3 users, 3 events, attachments)" [ "$(psql_sbx 'SELECT count(*) FROM users'),$(psql_sbx 'SELECT count(*) FROM events'),$(psql_sbx 'SELECT count(*) FROM attachments')" = 3,3,3 ]
   check "restored from the 2.x schema" step_log_has restore-db "$HEAD_2X is the old schema version"
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "livesync schema at its 3.x head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = $LIVESYNC_HEAD ]
   local f=$io/archive/event/0/1/2/1-timetable.pdf
   check "archive file copied" cmp -s "$f" "$ROOT/transfer/indico-2x-archive/event/0/1/2/1-timetable.pdf"
   check "archive file owner/group" [ "$(owner_of "$f")" = "$user:$group" ]
@@ -284,12 +312,8 @@ case_fresh_happy() {
 case_fresh_lock() {
   host_up fresh --hold-lock || return 1
   run_plan
-  check "exit 0" [ "$RC" = 0 ]
-  check "watchdog fired" fired lock-wait-watchdog
-  check "end-stray-sessions ran" finished end-stray-sessions succeeded
+  stray_session_ended
   check "no idle-in-transaction session left" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 0 ]
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "summary names the firing" output_has "fired lock-wait-watchdog"
 }
 
 case_fresh_pip_failure() {
@@ -297,65 +321,35 @@ case_fresh_pip_failure() {
   # nothing is restored or started; the root cause is named; resume after fixing completes.
   host_up fresh --fail pip || return 1
   run_plan
-  check "exit 1" [ "$RC" = 1 ]
-  check "pip-indico failed" finished pip-indico failed
-  check "root cause named" root_cause pip-indico
-  check "summary names the root cause" output_has "root cause: pip-indico"
-  check "db-upgrade never started" never_started db-upgrade
+  pip_failed_at pip-indico
   check "no service started" never_started start-services
   check "celery not running" unit_inactive indico-celery.service
   local restores
   restores=$(grep -cE '"t":"step_started",[^{]*"step":"restore-db"' "$EV")
-  "$sbx" fault "$ROOT" clear fail-pip
-  resume_plan
-  check "resume exit 0" [ "$RC" = 0 ]
-  check "resume succeeded" outcome succeeded
-  check "pip-indico ran again" finished pip-indico succeeded
+  pip_resumed pip-indico
   check "the database restored once in all" [ $((restores + $(grep -cE '"t":"step_started",[^{]*"step":"restore-db"' "$EV"))) = 1 ]
   check "config not written again" never_started write-config
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
-  ordo_status
-  check "status: finished, succeeded" grep -q ': finished, succeeded' "$STATE/status.txt"
-  check "status: pip-indico succeeded on attempt 2" grep -qE '^pip-indico +succeeded +2 ' "$STATE/status.txt"
 }
 
 case_fresh_migration_failure() {
   host_up fresh --fail migration || return 1
   run_plan
-  check "exit 1" [ "$RC" = 1 ]
-  check "db-upgrade failed" finished db-upgrade failed
-  check "root cause named" root_cause db-upgrade
-  check "schema is the restored 2.x one (rolled back)" [ "$(alembic)" = $HEAD_2X ]
-  check "plugin migrations not run" never_started db-upgrade-plugins
-  check "services not started" never_started start-services
-  check "celery not running" unit_inactive indico-celery.service
+  migration_failed
   check "uWSGI not running" unit_inactive indico-uwsgi.service
-  "$sbx" fault "$ROOT" clear fail-migration
-  resume_plan
-  check "resume exit 0" [ "$RC" = 0 ]
+  migration_resumed
   check "database not restored again" never_started restore-db
-  check "db-upgrade ran again and succeeded" finished db-upgrade succeeded
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
-  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
 }
 
 case_fresh_no_plugins() {
   host_up fresh --no-plugins || return 1
   run_plan
-  check "exit 0" [ "$RC" = 0 ]
-  check "pip-plugins skipped (condition)" skip_reason pip-plugins "condition false"
-  check "db-upgrade-plugins skipped (condition)" skip_reason db-upgrade-plugins "condition false"
-  check "PLUGINS empty" grep -qx "PLUGINS = set()" "$ROOT/opt/indico/etc/indico.conf"
-  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  plugins_skipped
 }
 
 case_fresh_el() {
   host_up fresh --el-host || return 1
   run_plan --fact os_family=rhel
-  check "exit 0" [ "$RC" = 0 ]
-  check "pip-indico-el ran" finished pip-indico-el succeeded
-  check "pip-indico skipped" skipped pip-indico not_applicable
+  el_variant_ran pip-indico-el pip-indico
   check "indico upgraded to 3.3.12" grep -qx 'indico 3.3.12' "$ROOT/state/installed"
 }
 

@@ -1,4 +1,4 @@
-// Helpers shared by the tests that drive the `ordo` binary (test_run_cli, test_resume_cli):
+// Helpers shared by the tests that drive the `ordo` binary (test_run_cli, test_resume_cli_*):
 // the binary's path, small file helpers, and a scratch directory removed at the end unless
 // the test is unwinding from a failed REQUIRE or ORDO_KEEP_TEST_DIRS is set.
 // Header-only; for tests only.

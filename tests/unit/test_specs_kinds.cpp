@@ -1,58 +1,15 @@
-// Unit tests: the parameter tables of the built-in kinds (well-formed, checked by check_params
-// with exact messages), each kind's cross-field rules (Executor::check), the honest
-// "not implemented yet" run() of the kinds whose execution lands later, and the JSON Schema
-// (deterministic, and schemas/plan.schema.json equal to `ordo schema`).
+// Unit tests: each built-in kind's cross-field rules (Executor::check) on top of its table:
+// systemd, pip, sql, pg-dump, file, confirm, lock-watchdog and wait-for, with exact messages.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <set>
-#include <sstream>
-
-#include "builtin.h"
-#include "plan_loader.h"
-#include "schema.h"
 #include "spec.h"
+#include "specs_test_util.h"
 
 using namespace ordo;
+using namespace specs_test;
 using namespace std::string_literals;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = builtin_registry();
-  return r;
-}
-
-// Builds a step the way the loader would: each parameter on its own line, the key at column 1
-// and the value at column key.size() + 4 (`key = value`).
-struct StepBuilder {
-  StepDecl s;
-  int line = 2;
-  explicit StepBuilder(const std::string& kind) {
-    s.id = "s";
-    s.kind = kind;
-    s.loc = {"t.toml", 1, 1};
-    s.kind_loc = {"t.toml", 1, 8};
-  }
-  StepBuilder& set(const std::string& name, Value v) {
-    v.key_loc = {"t.toml", line, 1};
-    if (!v.loc.known()) v.loc = {"t.toml", line, static_cast<int>(name.size()) + 4};
-    s.params.emplace_back(name, std::move(v));
-    ++line;
-    return *this;
-  }
-  StepBuilder& venv(const std::string& path) {
-    s.venv = {path, {"t.toml", line++, 8}};
-    return *this;
-  }
-  StepBuilder& watches(const std::string& id) {
-    s.watches.push_back({id, {"t.toml", line++, 11}});
-    return *this;
-  }
-};
 
 // An inline table `{ k = v, ... }` on one line: members get positions on that line.
 Value inline_table(int line, std::vector<std::pair<std::string, Value>> members) {
@@ -67,183 +24,9 @@ Value inline_table(int line, std::vector<std::pair<std::string, Value>> members)
   return Value(std::move(t), SourceLoc{"t.toml", line, 10});
 }
 
-// Every problem check_params and the kind's check() find, as "file:line:col: message".
-std::vector<std::string> problems(const StepDecl& step) {
-  const Executor* e = registry().find(step.kind);
-  REQUIRE(e != nullptr);
-  Diagnostics d;
-  check_params(e->spec(), step, d);
-  e->check(step, d);
-  std::vector<std::string> out;
-  for (const auto& item : d.sorted()) out.push_back(item.str());
-  return out;
-}
-
-using Lines = std::vector<std::string>;
-
-bool default_fits(const ParamSpec& p) {
-  const Value& v = *p.default_value;
-  switch (p.type) {
-    case ParamType::String:
-    case ParamType::Path:
-      return v.is_string();
-    case ParamType::Bool:
-      return v.is_bool();
-    case ParamType::Int:
-      return v.is_int();
-    case ParamType::Duration:
-      return v.is_string() && parse_duration(v.as_string()).ok();
-    case ParamType::StringList:
-    case ParamType::StringOrList:
-    case ParamType::List:
-      return v.is_list() || (p.type == ParamType::StringOrList && v.is_string());
-    case ParamType::Table:
-      return v.is_table();
-    case ParamType::Any:
-      return !v.is_table() && !v.is_null();
-  }
-  return false;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The first line where a and b differ (1-based), for a readable failure message.
-int first_difference(const std::string& a, const std::string& b) {
-  int line = 1;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (a[i] != b[i]) return line;
-    if (a[i] == '\n') ++line;
-  }
-  return line;
-}
-
 }  // namespace
 
 TEST_SUITE("specs") {
-  TEST_CASE("the registry lists every kind once, in the documented order") {
-    CHECK(registry().kinds() == std::vector<std::string>{"noop", "exec", "shell", "systemd", "pip",
-                                                         "sql", "pg-dump", "file", "confirm",
-                                                         "wait-for", "lock-watchdog"});
-  }
-
-  TEST_CASE("every kind's table is well formed") {
-    std::set<std::string> kinds;
-    const auto& common = common_step_keys();
-    for (const auto& e : registry().all()) {
-      const ExecutorSpec& s = e->spec();
-      INFO("kind ", s.kind);
-      CHECK(kinds.insert(s.kind).second);
-      CHECK(registry().find(s.kind) == e.get());
-      CHECK_FALSE(s.summary.empty());
-      CHECK_FALSE(s.doc.empty());
-      CHECK_FALSE(s.example.empty());
-      CHECK(s.watcher == (s.kind == "lock-watchdog"));
-      std::set<std::string> names;
-      for (const ParamSpec& p : s.params) {
-        INFO("parameter ", p.name);
-        CHECK(names.insert(p.name).second);
-        CHECK(std::find(common.begin(), common.end(), p.name) == common.end());
-        CHECK_FALSE(p.doc.empty());
-        if (p.default_value) {
-          CHECK(default_fits(p));
-          CHECK_FALSE(p.required);  // a default on a required parameter would never apply
-        }
-        if (!p.choices.empty()) {
-          CHECK(p.type == ParamType::String);
-          if (p.default_value)
-            CHECK(std::find(p.choices.begin(), p.choices.end(), p.default_value->as_string()) !=
-                  p.choices.end());
-        }
-      }
-      std::set<std::string> outputs;
-      for (const OutputSpec& o : s.outputs) {
-        CHECK(outputs.insert(o.name).second);
-        CHECK_FALSE(o.doc.empty());
-      }
-    }
-  }
-
-  TEST_CASE("every kind's example passes its own checks") {
-    for (const auto& e : registry().all()) {
-      const ExecutorSpec& s = e->spec();
-      INFO("kind ", s.kind, "\n", s.example);
-      Diagnostics d;
-      auto plan = load_plan_text("[plan]\nname = \"example\"\n\n" + s.example, "example.toml", d);
-      REQUIRE(plan.has_value());
-      bool found = false;
-      for (const StepDecl& step : plan->steps) {
-        if (step.kind != s.kind) continue;
-        found = true;
-        check_params(s, step, d);
-        e->check(step, d);
-      }
-      CHECK(found);
-      std::ostringstream out;
-      d.print(out);
-      CHECK(out.str() == ""s);
-    }
-  }
-
-  TEST_CASE("check_params: unknown key with a suggestion") {
-    auto p = problems(StepBuilder("systemd")
-                          .set("unit", "indico-uwsgi.service")
-                          .set("action", "restart")
-                          .set("wiat", "30s")
-                          .s);
-    CHECK(p == Lines{"t.toml:4:1: unknown key 'wiat' in step 's' (kind 'systemd') (did you mean "
-                     "'wait'?)"});
-  }
-
-  TEST_CASE("check_params: missing required parameter") {
-    auto p = problems(StepBuilder("systemd").set("action", "stop").s);
-    CHECK(p == Lines{"t.toml:1:1: step 's' (kind 'systemd') is missing required parameter 'unit' "
-                     "(string: the unit, e.g. \"indico-celery.service\")"});
-  }
-
-  TEST_CASE("check_params: wrong type") {
-    auto p = problems(StepBuilder("pip").venv("~/.venv").set("packages", "indico").s);
-    CHECK(p == Lines{"t.toml:3:12: parameter 'packages' must be a list of strings, not a string"});
-    auto q = problems(StepBuilder("pip")
-                          .venv("~/.venv")
-                          .set("packages", ValueList{"indico"})
-                          .set("upgrade", "yes")
-                          .s);
-    CHECK(q == Lines{"t.toml:4:11: parameter 'upgrade' must be a bool, not a string"});
-  }
-
-  TEST_CASE("check_params: a bad choice suggests the closest one") {
-    auto p = problems(StepBuilder("systemd").set("unit", "x.service").set("action", "restrat").s);
-    CHECK(p == Lines{"t.toml:3:10: bad value \"restrat\" for 'action' (did you mean 'restart'?); "
-                     "expected one of: start, stop, restart, reload, enable, disable, is-active"});
-    auto q = problems(StepBuilder("pg-dump")
-                          .set("dsn", "dbname=indico")
-                          .set("output", "/tmp/x.dump")
-                          .set("format", "zip")
-                          .s);
-    CHECK(q == Lines{"t.toml:4:10: bad value \"zip\" for 'format'; expected one of: custom, "
-                     "plain, directory, tar"});
-  }
-
-  TEST_CASE("check_params: a bad duration says what was expected") {
-    auto p = problems(
-        StepBuilder("systemd").set("unit", "x.service").set("action", "stop").set("wait", "5").s);
-    CHECK(p == Lines{"t.toml:4:8: parameter 'wait': bad duration \"5\": a number needs a unit; "
-                     "expected a duration such as \"500ms\", \"5s\", \"2m\" or \"1h30m\" (units "
-                     "ms, s, m, h, d)"});
-    // A ${...} reference is only known at run time: not checked here.
-    auto q = problems(StepBuilder("systemd")
-                          .set("unit", "x.service")
-                          .set("action", "stop")
-                          .set("wait", "${stop_wait}")
-                          .s);
-    CHECK(q.empty());
-  }
-
   TEST_CASE("systemd: `wait` only with actions that change the running state") {
     auto p = problems(StepBuilder("systemd")
                           .set("unit", "x.service")
@@ -468,45 +251,5 @@ TEST_SUITE("specs") {
     CHECK(problems(StepBuilder("wait-for").set("port", "${db_host}:5432").s).empty());
     CHECK(problems(StepBuilder("wait-for").set("url", "https://indico.example/").s).empty());
     CHECK(problems(StepBuilder("wait-for").set("path", "/run/uwsgi.sock").s).empty());
-  }
-
-  TEST_CASE("the schema is deterministic and covers every kind and parameter") {
-    std::string a = plan_json_schema(registry());
-    Registry other = builtin_registry();
-    CHECK(a == plan_json_schema(other));
-    CHECK(a.starts_with("{\n  \"$schema\": \"http://json-schema.org/draft-07/schema#\",\n"));
-    CHECK(a.ends_with("}\n"));
-    for (const auto& e : registry().all()) {
-      INFO("kind ", e->spec().kind);
-      CHECK(a.find("\"const\": \"" + e->spec().kind + "\"") != std::string::npos);
-      for (const ParamSpec& p : e->spec().params)
-        CHECK(a.find("\"" + p.name + "\": {\n") != std::string::npos);
-    }
-  }
-
-  TEST_CASE("schemas/plan.schema.json is fresh" *
-            doctest::skip(std::getenv("ORDO_SOURCE_ROOT") == nullptr)) {
-    std::string path = std::string(std::getenv("ORDO_SOURCE_ROOT")) + "/schemas/plan.schema.json";
-    std::string checked_in = read_file(path);
-    std::string generated = plan_json_schema(registry());
-    bool fresh = checked_in == generated;
-    CHECK_MESSAGE(fresh, path, " is stale (first difference at line ",
-                  first_difference(checked_in, generated),
-                  "): regenerate it with `ordo schema > schemas/plan.schema.json`");
-  }
-
-  TEST_CASE("`ordo schema` prints the generated schema" * doctest::timeout(30) *
-            doctest::skip(std::getenv("ORDO_BIN") == nullptr)) {
-    std::string cmd = std::string(std::getenv("ORDO_BIN")) + " schema";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buf[4096];
-    while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-    int status = ::pclose(pipe);
-    CHECK(status == 0);
-    bool same = out == plan_json_schema(registry());
-    CHECK_MESSAGE(same, "`ordo schema` differs from plan_json_schema() at line ",
-                  first_difference(out, plan_json_schema(registry())));
   }
 }
