@@ -249,6 +249,12 @@ std::string render_dot(const GraphView& view, const RenderOptions& opts) {
       else if (watched < 0)
         watched = e.from;
     }
+    // Not when another edge joins the two (a collapsed tag holding the watcher and steps the
+    // watched step requires): a same-rank pair with edges both ways breaks dot's spline
+    // routing ("routesplines, illegal values", Graphviz 2.43).
+    if (watched >= 0 && !ordered)
+      for (int ei : view.out[v])
+        if (!view.edges[ei].stub && view.edges[ei].to == watched) ordered = true;
     if (watched >= 0 && !ordered)
       out += "  { rank=same; " + quote(view.nodes[watched].id) + "; " + quote(view.nodes[v].id) +
              "; }\n";

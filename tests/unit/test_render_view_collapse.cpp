@@ -107,6 +107,25 @@ TEST_SUITE("render_view") {
     CHECK(dot.find(R"({ rank=same; "db-upgrade"; "tag:watch"; })") != std::string::npos);
   }
 
+  TEST_CASE("a group holding the watcher and a step the watched one requires: no same rank") {
+    // Both ways between two nodes on one rank broke Graphviz 2.43's spline routing.
+    Plan p;
+    p.name = "w";
+    add(p, "prep", {"db"});
+    add(p, "migrate", {}).requires_ = {sref("prep")};
+    add(p, "watchdog", {"db"}).watches = {sref("migrate")};
+    Graph g = build(p);
+    GraphView v = view(p, g, collapse({"db"}));
+    auto edges = edge_set(v);
+    CHECK(edges.count("tag:db -requires-> migrate") == 1);
+    CHECK(edges.count("migrate -watches-> tag:db") == 1);
+    std::string dot = render_dot(v);
+    CHECK(dot.find("rank=same") == std::string::npos);
+    Result<std::string> svg = render_svg(v);
+    REQUIRE_MESSAGE(svg.ok(), (svg.ok() ? std::string() : svg.error().str()));
+    CHECK(svg->find("<svg") != std::string::npos);
+  }
+
   TEST_CASE("focus and collapse together: the focus step's group is marked, stubs per group") {
     Plan p = tagged_plan();
     Graph g = build(p);
