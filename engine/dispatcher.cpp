@@ -1,9 +1,15 @@
 #include "dispatcher.h"
 
+#include "inbox.h"
+
 #include <exception>
 #include <utility>
 
 namespace ordo {
+
+void Dispatcher::wait(Inbox& inbox, RunClock& clock, std::optional<Clock::time_point> until) {
+  inbox.wait(clock, until);
+}
 
 ThreadDispatcher::~ThreadDispatcher() {
   {

@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -30,12 +31,20 @@ struct Launch {
   std::function<void(Outcome)> done;   // call exactly once, last (after any ctx callback)
 };
 
+class Inbox;
+class RunClock;
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
   virtual void launch(Launch launch) = 0;
   // The scheduler has received the launch's Outcome: release what it held (join its thread).
   virtual void reap(int launch_id) { (void)launch_id; }
+  // How the scheduler thread waits for its next message (Scheduler::run): returns at once if
+  // one waits, else once one is posted or `until` passes (spurious returns allowed). The
+  // default is inbox.wait(clock, until); a dispatcher that runs launches on the scheduler
+  // thread itself (ProcessReactor) does their work here while it waits.
+  virtual void wait(Inbox& inbox, RunClock& clock, std::optional<Clock::time_point> until);
 };
 
 // Runs every launch on an idle worker thread (a new one when none is idle). An exception

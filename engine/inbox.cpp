@@ -1,15 +1,56 @@
 #include "inbox.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdint>
 
 namespace ordo {
+
+Inbox::~Inbox() {
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
 
 void Inbox::post(Message m) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     q_.push_back(std::move(m));
+    if (polling_) wake_locked();
   }
   cv_.notify_one();
+}
+
+void Inbox::wake_locked() {
+  if (woken_ || wake_fd_ < 0) return;
+  woken_ = true;
+  const uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+void Inbox::wake() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (polling_) wake_locked();
+}
+
+int Inbox::begin_poll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!q_.empty()) return -1;
+  if (wake_fd_ < 0) wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) return -1;  // no descriptor: the caller polls without sleeping
+  polling_ = true;
+  return wake_fd_;
+}
+
+void Inbox::end_poll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  polling_ = false;
+  if (woken_) {
+    uint64_t v;
+    while (::read(wake_fd_, &v, sizeof v) > 0) {
+    }
+    woken_ = false;
+  }
 }
 
 std::deque<Message> Inbox::take() {

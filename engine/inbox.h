@@ -36,10 +36,29 @@ class Inbox {
   // jump instead) until one is posted or `until` passes.
   void wait(RunClock& clock, std::optional<Clock::time_point> until);
 
+  // For a scheduler thread that waits in poll() on descriptors of its own (ProcessReactor):
+  // begin_poll() returns -1 if a message is waiting already (do not sleep), else a descriptor
+  // (an eventfd, created on first use) that becomes readable when a message is posted or
+  // wake() is called before end_poll(). Posts while nobody polls cost no system call.
+  int begin_poll();
+  void end_poll();
+  // Makes a poll between begin_poll() and end_poll() return (e.g. from a stop callback).
+  void wake();
+
+  Inbox() = default;
+  Inbox(const Inbox&) = delete;
+  Inbox& operator=(const Inbox&) = delete;
+  ~Inbox();
+
  private:
+  void wake_locked();
+
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Message> q_;
+  int wake_fd_ = -1;      // eventfd for begin_poll()
+  bool polling_ = false;  // between begin_poll() and end_poll()
+  bool woken_ = false;    // wake_fd_ was written since begin_poll()
 };
 
 // Sets l.ctx.output, l.ctx.warn, l.done and, for a watcher, l.ctx.fire to post into `inbox`.

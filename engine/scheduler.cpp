@@ -235,7 +235,7 @@ Scheduler::~Scheduler() = default;
 RunSummary Scheduler::run() {
   start();
   while (!finished()) {
-    impl_->inbox->wait(impl_->clock, next_timer());
+    impl_->disp.wait(*impl_->inbox, impl_->clock, next_timer());
     pump();
   }
   return summary();

@@ -89,17 +89,28 @@ void StepLogSink::on_event(const Event& e) {
 void StepLogSink::flush() {
   in_turn_.clear();
   if (turn_.empty()) return;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (Op& op : turn_) queue_.push_back(std::move(op));
+    const bool was_urgent = urgent_;
+    const size_t before = queue_.size();
+    for (Op& op : turn_) {
+      if (!op.close) urgent_ = true;  // a running step's lines: tail -f follows them
+      queue_.push_back(std::move(op));
+    }
+    // Wake the writer when the queue was empty (it then waits for a batch), became urgent or
+    // became full; not once per step.
+    wake = before == 0 || (urgent_ && !was_urgent) || (before < kBatch && queue_.size() >= kBatch);
   }
   turn_.clear();
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
 }
 
 void StepLogSink::drain() {
   flush();
   std::unique_lock<std::mutex> lock(mu_);
+  urgent_ = true;
+  cv_.notify_all();
   cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
 }
 
@@ -108,9 +119,12 @@ void StepLogSink::writer() {
   std::string path;
   for (;;) {
     cv_.wait(lock, [&] { return quit_ || !queue_.empty(); });
+    // Ended steps' files only: wait for more of them (or something urgent), at most kBatchDelay.
+    cv_.wait_for(lock, kBatchDelay, [&] { return quit_ || urgent_ || queue_.size() >= kBatch; });
     if (queue_.empty()) return;  // quit_, and everything written
     std::deque<Op> batch;
     batch.swap(queue_);
+    urgent_ = false;
     busy_ = true;
     lock.unlock();
     for (Op& op : batch) {

@@ -5,8 +5,11 @@
 // The lines are formatted on the scheduler thread and written by a writer thread of its own:
 // creating a file costs ~1 ms on a busy ext4 disk, which must not sit between a step's end and
 // the start of the next (the journal is the durable record; the logs are for people). flush()
-// (end of a scheduler turn) hands the turn's lines over, and the writer writes and fflush()es
-// them at once, so `tail -f` follows a running step. A step's file is created with its first
+// (end of a scheduler turn) hands the turn's lines over. Lines of a step that is still running
+// wake the writer at once, so `tail -f` follows a running step; the complete files of steps
+// that ended are written in batches: the writer is woken once kBatch of them wait, and
+// otherwise writes what waits every kBatchDelay (so a run of thousands of quiet steps costs no
+// thread wake-up per step). A step's file is created with its first
 // line of output (or its end, for a step that printed nothing: then the start and end lines go
 // out in one write), so a quiet step costs one open, one write and one close; it is closed when
 // the step finishes (or waits to retry). A turn's lines for one step become one write.
@@ -15,6 +18,7 @@
 // on_event/flush/drain are called on the scheduler thread only (EventSink contract).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -33,6 +37,9 @@ class StepLogSink final : public EventSink {
   StepLogSink(const StepLogSink&) = delete;
   StepLogSink& operator=(const StepLogSink&) = delete;
   ~StepLogSink() override;
+
+  static constexpr size_t kBatch = 256;                        // ended steps' files
+  static constexpr std::chrono::milliseconds kBatchDelay{20};  // at most this late
 
   void on_event(const Event& event) override;
   void flush() override;
@@ -58,6 +65,7 @@ class StepLogSink final : public EventSink {
   std::condition_variable cv_;
   std::deque<Op> queue_;  // handed over, not yet written
   bool busy_ = false;     // the writer is writing a batch
+  bool urgent_ = false;   // queue_ holds lines of a running step, or drain() waits
   bool quit_ = false;
   std::unordered_map<std::string, int> files_;  // writer thread only: open descriptors
   std::thread thread_;                          // last: started once the rest exists

@@ -4,11 +4,12 @@
 
 #include "kinds.h"
 #include "process.h"
+#include "process_step.h"
 
 namespace ordo {
 namespace {
 
-class ExecExecutor final : public Executor {
+class ExecExecutor final : public ProcessStepExecutor {
  public:
   const ExecutorSpec& spec() const override {
     static const ExecutorSpec s{
@@ -84,7 +85,7 @@ class ExecExecutor final : public Executor {
     }
   }
 
-  Outcome run(StepContext& ctx) const override {
+  std::variant<Prepared, Outcome> prepare(StepContext& ctx) const override {
     const auto started = Clock::now();
     std::vector<std::string> argv;
     if (const Value* v = table_find(ctx.params, "argv"); v && v->is_list())
@@ -99,8 +100,7 @@ class ExecExecutor final : public Executor {
         if (c.is_int()) codes.push_back(c.as_int());
     if (codes.empty()) codes.push_back(0);
 
-    ProcessResult r = run_process(step_process_spec(ctx, std::move(argv)));
-    return step_outcome(ctx, r, started, codes);
+    return Prepared{step_process_spec(ctx, std::move(argv)), std::move(codes), started};
   }
 };
 

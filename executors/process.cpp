@@ -92,16 +92,15 @@ std::string signal_name(int sig) {
   return "signal " + std::to_string(sig);
 }
 
-ProcessResult run_process(const ProcessSpec& spec) {
-  ProcessResult r;
+std::optional<StartedChild> start_process(const ProcessSpec& spec, ProcessResult& r) {
   if (spec.argv.empty()) {
     r.spawn_error = "cannot run an empty command";
-    return r;
+    return std::nullopt;
   }
   if (spec.stop.stop_requested()) {
     r.cancelled = true;
     r.spawn_error = "cancelled before start";
-    return r;
+    return std::nullopt;
   }
 
   // The environment, as "K=V" strings plus the pointer array execve wants.
@@ -128,7 +127,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   auto exe = resolve_exe(spec.argv[0], path);
   if (!exe.ok()) {
     r.spawn_error = exe.error().message;
-    return r;
+    return std::nullopt;
   }
   std::vector<char*> argv;
   argv.reserve(spec.argv.size() + 1);
@@ -166,7 +165,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   Pipes pipes;
   if (::pipe2(pipes.out, O_CLOEXEC) != 0 || ::pipe2(pipes.err, O_CLOEXEC) != 0) {
     r.spawn_error = "cannot run '" + spec.argv[0] + "': pipe: " + errno_text(errno);
-    return r;
+    return std::nullopt;
   }
   plan.stdout_fd = pipes.out[1];
   plan.stderr_fd = pipes.err[1];
@@ -175,12 +174,17 @@ ProcessResult run_process(const ProcessSpec& spec) {
   pipes.close_write_ends();  // only the child's copies remain, so EOF comes with its end
   if (child.pid <= 0) {
     r.spawn_error = failure_text(spec, child);
-    return r;
+    return std::nullopt;
   }
   r.started = true;
-  const int out_fd = pipes.out[0], err_fd = pipes.err[0];
-  pipes.out[0] = pipes.err[0] = -1;  // watch_child owns them now
-  watch_child(spec, child, out_fd, err_fd, r);
+  StartedChild started{child, pipes.out[0], pipes.err[0]};
+  pipes.out[0] = pipes.err[0] = -1;  // the caller owns them now
+  return started;
+}
+
+ProcessResult run_process(const ProcessSpec& spec) {
+  ProcessResult r;
+  if (auto c = start_process(spec, r)) watch_child(spec, c->child, c->out_fd, c->err_fd, r);
   return r;
 }
 

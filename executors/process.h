@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "executor.h"
+#include "spawn.h"
 
 namespace ordo {
 
@@ -57,6 +58,16 @@ struct ProcessResult {
   bool stderr_truncated = false;         // (only when capture_stderr)
   Millis elapsed{0};                     // from spawn to reaping
 };
+
+// The first half of run_process: prepares and spawns the child. On success r.started is set
+// and the child with the read ends of its stdout/stderr pipes is returned (the caller owns the
+// descriptors: hand them to a ChildWatch, process_watch.h); otherwise r says why (spawn_error,
+// cancelled) and nothing is left open or running.
+struct StartedChild {
+  Spawned child;
+  int out_fd = -1, err_fd = -1;
+};
+std::optional<StartedChild> start_process(const ProcessSpec& spec, ProcessResult& r);
 
 // Runs the command to completion (see the file comment). Never throws for a failure of the
 // child (spawn errors are data); may propagate an exception thrown by on_line, after killing

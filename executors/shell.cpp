@@ -2,11 +2,12 @@
 // a non-zero exit code.
 #include "kinds.h"
 #include "process.h"
+#include "process_step.h"
 
 namespace ordo {
 namespace {
 
-class ShellExecutor final : public Executor {
+class ShellExecutor final : public ProcessStepExecutor {
  public:
   const ExecutorSpec& spec() const override {
     static const ExecutorSpec s{
@@ -65,7 +66,7 @@ class ShellExecutor final : public Executor {
     return s;
   }
 
-  Outcome run(StepContext& ctx) const override {
+  std::variant<Prepared, Outcome> prepare(StepContext& ctx) const override {
     const auto started = Clock::now();
     const Value* script = table_find(ctx.params, "script");
     if (!script || !script->is_string()) return Outcome::failed("'script' is missing");
@@ -73,8 +74,7 @@ class ShellExecutor final : public Executor {
     if (const Value* v = table_find(ctx.params, "shell");
         v && v->is_string() && !v->as_string().empty())
       shell = ctx.expand_path(v->as_string());
-    ProcessResult r = run_process(step_process_spec(ctx, {shell, "-c", script->as_string()}));
-    return step_outcome(ctx, r, started);
+    return Prepared{step_process_spec(ctx, {shell, "-c", script->as_string()}), {0}, started};
   }
 };
 

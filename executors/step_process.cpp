@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "process.h"
+#include "process_step.h"
 
 namespace ordo {
 
@@ -63,6 +64,18 @@ Outcome step_outcome(const StepContext& ctx, const ProcessResult& r, Clock::time
     o.status = Outcome::Status::Succeeded;
   }
   return o;
+}
+
+}  // namespace ordo
+
+namespace ordo {
+
+Outcome ProcessStepExecutor::run(StepContext& ctx) const {
+  auto p = prepare(ctx);
+  if (auto* o = std::get_if<Outcome>(&p)) return std::move(*o);
+  auto& prep = std::get<Prepared>(p);
+  ProcessResult r = run_process(prep.spec);
+  return step_outcome(ctx, r, prep.started, prep.success_codes);
 }
 
 }  // namespace ordo

@@ -26,6 +26,7 @@
 #include "fingerprint.h"
 #include "journal_replay.h"
 #include "plan_loader.h"
+#include "process_reactor.h"
 #include "render/report.h"
 #include "run_record.h"
 #include "step_env.h"
@@ -309,7 +310,7 @@ int execute_run(Session& s, const RunOptions& opts) {
 
   set_step_run_id(s.run_id);  // ORDO_RUN_ID of the steps: resume finds orphans by it
   SystemRunClock clock;
-  ThreadDispatcher dispatcher;
+  ProcessReactor dispatcher;  // shell/exec steps on this thread, the rest on a worker pool
   RunSummary summary;
   {
     Scheduler scheduler(RunInputs{lp.plan, lp.graph, s.registry, lp.vars, lp.facts}, clock,

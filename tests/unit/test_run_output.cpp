@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <chrono>
 #include <exception>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "console.h"
 #include "events_json.h"
@@ -279,6 +281,43 @@ TEST_SUITE("run_output") {
           "# note\n"
           "ordo: a succeeded after 1.5s\n"s);
     CHECK(mode_of(t.dir + "/a.log") == 0600);
+  }
+
+  TEST_CASE("step logs: without drain, a running step's lines and ended steps' files still come" *
+            doctest::timeout(20)) {
+    TempDir t;
+    StepLogSink logs(t.dir);
+    auto wait_for_text = [&](const std::string& file, const std::string& want) {
+      for (int i = 0; i < 1000; ++i) {  // poll (5 s at most): the writer runs on its own
+        if (::access((t.dir + "/" + file).c_str(), F_OK) == 0 &&
+            read_file(t.dir + "/" + file).find(want) != std::string::npos)
+          return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return false;
+    };
+    logs.on_event(ev(StepStarted{"run", 1, false, "shell", ""}));
+    logs.on_event(ev(StepOutput{"run", OutputStream::Stdout, "progress 1"}));
+    logs.flush();
+    CHECK(wait_for_text("run.log", "progress 1\n"));  // tail -f follows a running step
+    // Ended quiet steps are batched, but written within kBatchDelay without further turns.
+    for (int i = 0; i < 3; ++i) {
+      const std::string id = "q" + std::to_string(i);
+      logs.on_event(ev(StepStarted{id, 1, false, "shell", ""}));
+      logs.on_event(ev(StepFinished{id, StepStatus::Succeeded, 1, 0, "", {}, Millis(5)}));
+      logs.flush();
+    }
+    for (int i = 0; i < 3; ++i)
+      CHECK(wait_for_text("q" + std::to_string(i) + ".log", "succeeded after 5ms\n"));
+    // A full batch of ended steps in one turn.
+    for (size_t i = 0; i < StepLogSink::kBatch + 1; ++i) {
+      const std::string id = "b" + std::to_string(i);
+      logs.on_event(ev(StepStarted{id, 1, false, "shell", ""}));
+      logs.on_event(ev(StepFinished{id, StepStatus::Succeeded, 1, 0, "", {}, Millis(5)}));
+    }
+    logs.flush();
+    CHECK(wait_for_text("b" + std::to_string(StepLogSink::kBatch) + ".log", "succeeded"));
+    CHECK(wait_for_text("b0.log", "ordo: step b0 attempt 1 started"));
   }
 
   TEST_CASE("step logs: a quiet step's file holds its start and end; an unfinished one its start") {
