@@ -235,10 +235,9 @@ int cmd_resume(const ResumeOptions& opts) {
     std::cerr << "ordo: warning: " << st.error().str() << "\n";
 
   ResumeSeed seed = make_resume_seed(in, rp, std::chrono::system_clock::now());
-  Session session{*loaded,     registry, state, old.record.run_id, *paths, **journal,
-                  stored.salt, *files,   &seed};
-  session.tags = selection;
-  session.unselected = std::move(*unselected);
+  Session session{
+      *loaded, registry, state,     old.record.run_id,     *paths, **journal, stored.salt,
+      *files,  &seed,    selection, std::move(*unselected)};
   return execute_run(session, ropts);
 }
 

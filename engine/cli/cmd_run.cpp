@@ -115,9 +115,17 @@ int cmd_run(const RunOptions& opts) {
   if (Status st = lock.describe(run_id); !st.ok())
     std::cerr << "ordo: warning: " << st.error().str() << "\n";
 
-  Session session{*loaded, registry, state, run_id, *paths, **journal, salt, *files, nullptr};
-  session.tags = opts.tags;
-  session.unselected = std::move(*unselected);
+  Session session{*loaded,
+                  registry,
+                  state,
+                  run_id,
+                  *paths,
+                  **journal,
+                  salt,
+                  *files,
+                  nullptr,
+                  opts.tags,
+                  std::move(*unselected)};
   return execute_run(session, opts);
 }
 

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -68,8 +68,18 @@ TEST_SUITE("run_output") {
   TEST_CASE("console, plain mode: one timestamped line per event, no step output") {
     std::ostringstream out;
     ConsoleSink c(out, plain());
-    c.on_event(ev(RunStarted{
-        "R", "p", "p.toml", "h", 2, {"backup-db", "pip-indico"}, {}, "", {}, std::nullopt}));
+    c.on_event(ev(RunStarted{"R",
+                             "p",
+                             "p.toml",
+                             "h",
+                             2,
+                             {"backup-db", "pip-indico"},
+                             {},
+                             "",
+                             {},
+                             std::nullopt,
+                             {},
+                             {}}));
     c.on_event(ev(StepStarted{"backup-db", 1, false, "shell", ""}));
     c.on_event(ev(StepOutput{"backup-db", OutputStream::Stdout, "dumping"}));
     c.on_event(ev(StepFinished{"backup-db", StepStatus::Succeeded, 1, 0, "", {}, Millis(2100)}));
@@ -99,7 +109,7 @@ TEST_SUITE("run_output") {
     o.tail_lines = 2;
     ConsoleSink c(out, o);
     c.on_event(ev(RunStarted{
-        "R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}, "", {}, std::nullopt}));
+        "R", "p", "p.toml", "h", 1, {"a", "b", "c", "d", "h"}, {}, "", {}, std::nullopt, {}, {}}));
     c.on_event(ev(StepStarted{"a", 1, false, "shell", ""}));
     for (const char* l : {"one", "two", "\x1b[31mERROR\x1b[0m: three"})
       c.on_event(ev(StepOutput{"a", OutputStream::Stderr, l}));
