@@ -526,11 +526,31 @@ case_fresh_peer_lock() {
   check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
 }
 
+case_fresh_peer_default_dsn() {
+  # db_dsn empty on a fresh server (no etc/ yet): the preflight takes the install guide's
+  # postgresql:///indico and reaches it as the indico user. PGHOST/PGPORT stand in for the
+  # default socket dir and port (/var/run/postgresql, 5432), which are not this sandbox's.
+  host_up fresh --peer || return 1
+  local io=$ROOT/opt/indico port
+  port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env")
+  PGHOST=$ROOT/s PGPORT=$port run_plan --set db_dsn= --only-tags preflight
+  check "exit 0" [ "$RC" = 0 ]
+  check "preflight used the standard database" step_log_has preflight "no $io/etc/indico.conf yet (a server before its setup): the install guide's database postgresql:///indico"
+  check "and reached it as the indico role" step_log_has preflight "  ok    PostgreSQL "
+  check "its dsn output is postgresql:///indico" step_log_has preflight "dsn=postgresql:///indico"
+  check "nothing written" [ ! -e "$io/etc" ]
+  # An Indico root with etc/ but no indico.conf is a broken install, not a fresh server.
+  mkdir "$io/etc"
+  PGHOST=$ROOT/s PGPORT=$port run_plan --fresh --set db_dsn= --only-tags preflight
+  check "etc/ without indico.conf: exit 1" [ "$RC" = 1 ]
+  check "etc/ without indico.conf: named" step_log_has preflight "FAIL  cannot read $io/etc/indico.conf (and db_dsn is not set)"
+}
+
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(inplace_happy inplace_refused inplace_lock inplace_pip_failure
   inplace_migration_failure inplace_no_plugins inplace_el fresh_happy fresh_lock
   fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el inplace_peer_happy inplace_peer_lock
-  inplace_peer_superuser_blocker fresh_peer_happy fresh_peer_lock)
+  inplace_peer_superuser_blocker fresh_peer_happy fresh_peer_lock fresh_peer_default_dsn)
 for c in "${cases[@]}"; do
   echo "case $c"
   CASE_OK=1
