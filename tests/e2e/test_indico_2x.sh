@@ -4,6 +4,7 @@
 #   inplace_*  plans/indico-2x-to-3x-inplace.toml on a 2.x host (ordo-sandbox up --v2)
 #   fresh_*    plans/indico-2x-to-3x.toml on a fresh 3.x server (ordo-sandbox up --fresh), with
 #              the old server's real dump, config and archive in ROOT/transfer
+#   *_peer_*   the same against a real server's database (up --v2 --peer, up --fresh --peer)
 # Only --vars/--fact differ from a real server; confirm gates are answered with --yes. Each case
 # asserts outcomes from the event stream and the host's real state (PostgreSQL, files with
 # owner/group/mode, processes). Usage: test_indico_2x.sh [CASE...] (default: all); ends with
@@ -447,11 +448,103 @@ case_inplace_peer_superuser_blocker() {
   check "indico-uwsgi active" unit_active indico-uwsgi.service
 }
 
+# --- a fresh server's database (ordo-sandbox up --fresh --peer) -------------------------------
+# As the install guide makes it: the EMPTY database owned by the non-superuser Indico role, the
+# extensions by postgres, peer authentication on the socket; db_dsn is the server's standard URI
+# (no user). The old server's dump belongs to another role, grants to a role this server lacks
+# and comments the superuser's extensions, and the old indico.conf names the old server's socket.
+
+# Schemas and relations of the restored database that the Indico role does not own.
+fresh_not_owned_by() {
+  psql_sbx "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname NOT IN ('public', 'information_schema')
+                      AND pg_get_userbyid(nspowner) <> '$1')
+                 + (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND pg_get_userbyid(c.relowner) <> '$1')"
+}
+
+case_fresh_peer_happy() {
+  host_up fresh --peer || return 1
+  local io=$ROOT/opt/indico user group uri port
+  user=$(sbx_user)
+  group=$(sed -n 's/^web_group = "\(.*\)"$/\1/p' "$STATE/vars.toml")
+  port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env")
+  uri="postgresql:///indico?host=$ROOT/s&port=$port"
+  check "vars: db_dsn is the peer URI (no user)" grep -qxF "db_dsn = \"$uri\"" "$STATE/vars.toml"
+  check "the socket refuses role postgres" bash -c "psql 'host=$ROOT/s port=$port user=postgres dbname=indico' -XAtqc 'SELECT 1' 2>&1 | grep -q 'Peer authentication failed'"
+  check "fresh host: the empty database is the indico role's" [ "$(psql_sbx "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'indico'"),$(psql_sbx "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = "$user,0" ]
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "run succeeded" outcome succeeded
+  check "restored as the indico role" step_log_has restore-db "as role $user: $HEAD_2X is the old schema version"
+  check "the extensions were there (made by postgres)" step_log_has restore-db "extension pg_trgm: present"
+  check "restore reports every relation the role's" step_log_has restore-db "relations not owned by $user: 0"
+  check "dump restored (3 users, 3 events, attachments)" [ "$(psql_sbx 'SELECT count(*) FROM users'),$(psql_sbx 'SELECT count(*) FROM events'),$(psql_sbx 'SELECT count(*) FROM attachments')" = 3,3,3 ]
+  check "2.x settings migrated (no legacy settings left)" [ "$(psql_sbx "SELECT count(*) FROM indico.settings WHERE module = 'legacy'")" = 0 ]
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "livesync schema at its 3.x head" [ "$(psql_sbx 'SELECT version_num FROM alembic_version_plugin_livesync')" = $LIVESYNC_HEAD ]
+  check "every schema and relation owned by the indico role" [ "$(fresh_not_owned_by "$user")" = 0 ]
+  check "no grants to the old server's roles" [ "$(psql_sbx "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'indico') AND c.relacl IS NOT NULL")" = 0 ]
+  check "indico.conf names this server's database" grep -qxF "SQLALCHEMY_DATABASE_URI = '$uri'" "$io/etc/indico.conf"
+  check "the gate shows the old server's URI replaced" step_log_has review-config "-SQLALCHEMY_DATABASE_URI = 'postgresql:///indico'"
+  check "SECRET_KEY carried over" [ "$(grep '^SECRET_KEY' "$io/etc/indico.conf")" = "$(grep '^SECRET_KEY' "$ROOT/transfer/indico-2x.conf")" ]
+  local f=$io/archive/event/0/1/2/1-timetable.pdf
+  check "archive file copied" cmp -s "$f" "$ROOT/transfer/indico-2x-archive/event/0/1/2/1-timetable.pdf"
+  check "archive file owner/group and mode 640" [ "$(owner_of "$f"):$(mode_of "$f")" = "$user:$group:640" ]
+  check "archive dir mode 750" [ "$(mode_of "$io/archive/event/0/1")" = 750 ]
+  check "every archive file is the indico user's" [ -z "$(find "$io/archive" ! -user "$user")" ]
+  check "watchdog reached the database" bash -c "! grep -q 'lock-watchdog: database unreachable' '$EV' '$STATE/out.txt'"
+  check "watchdog did not fire" not_fired
+  check "indico-uwsgi enabled and active" bash -c "[ \"\$('$ROOT/bin/systemctl' is-enabled indico-uwsgi.service)\" = enabled ] && [ \"\$('$ROOT/bin/systemctl' is-active indico-uwsgi.service)\" = active ]"
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+  check "uWSGI's sessions are the indico role's" [ "$(psql_sbx "SELECT count(*) > 0 AND bool_and(usename = '$user') FROM pg_stat_activity WHERE application_name = 'uwsgi'")" = t ]
+  check "verify-schema passed" finished verify-schema succeeded
+}
+
+case_fresh_peer_lock() {
+  # The stray session is the Indico user's own (a forgotten `indico shell` on the new server):
+  # the watchdog and end-stray-sessions, as the non-superuser Indico role, see and end it.
+  host_up fresh --peer --hold-lock || return 1
+  local user
+  user=$(sbx_user)
+  run_plan
+  check "exit 0" [ "$RC" = 0 ]
+  check "watchdog fired" fired lock-wait-watchdog
+  check "the firing shows the stray session's query" grep -qE '"t":"watcher_fired",.*"query":"SELECT id, title FROM events ORDER BY id LIMIT 1;","usename":"'"$user"'"' "$EV"
+  check "end-stray-sessions ran" finished end-stray-sessions succeeded
+  check "end-stray-sessions ended the role's session" step_log_has end-stray-sessions "(role $user, application -)"
+  check "no idle-in-transaction session left" [ "$(psql_sbx "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 0 ]
+  check "db-upgrade succeeded" finished db-upgrade succeeded
+  check "schema at the 3.x head" [ "$(alembic)" = $HEAD_3X ]
+  check "data kept (3 events)" [ "$(psql_sbx 'SELECT count(*) FROM events')" = 3 ]
+  check "every schema and relation owned by the indico role" [ "$(fresh_not_owned_by "$user")" = 0 ]
+  check "celery active on 3.3.12" [ "$(celery_version)" = 3.3.12 ]
+}
+
+case_fresh_peer_default_dsn() {
+  # db_dsn empty on a fresh server (no etc/ yet): the preflight takes the install guide's
+  # postgresql:///indico and reaches it as the indico user. PGHOST/PGPORT stand in for the
+  # default socket dir and port (/var/run/postgresql, 5432), which are not this sandbox's.
+  host_up fresh --peer || return 1
+  local io=$ROOT/opt/indico port
+  port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env")
+  PGHOST=$ROOT/s PGPORT=$port run_plan --set db_dsn= --only-tags preflight
+  check "exit 0" [ "$RC" = 0 ]
+  check "preflight used the standard database" step_log_has preflight "no $io/etc/indico.conf yet (a server before its setup): the install guide's database postgresql:///indico"
+  check "and reached it as the indico role" step_log_has preflight "  ok    PostgreSQL "
+  check "its dsn output is postgresql:///indico" step_log_has preflight "dsn=postgresql:///indico"
+  check "nothing written" [ ! -e "$io/etc" ]
+  # An Indico root with etc/ but no indico.conf is a broken install, not a fresh server.
+  mkdir "$io/etc"
+  PGHOST=$ROOT/s PGPORT=$port run_plan --fresh --set db_dsn= --only-tags preflight
+  check "etc/ without indico.conf: exit 1" [ "$RC" = 1 ]
+  check "etc/ without indico.conf: named" step_log_has preflight "FAIL  cannot read $io/etc/indico.conf (and db_dsn is not set)"
+}
+
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(inplace_happy inplace_refused inplace_lock inplace_pip_failure
   inplace_migration_failure inplace_no_plugins inplace_el fresh_happy fresh_lock
   fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el inplace_peer_happy inplace_peer_lock
-  inplace_peer_superuser_blocker)
+  inplace_peer_superuser_blocker fresh_peer_happy fresh_peer_lock fresh_peer_default_dsn)
 for c in "${cases[@]}"; do
   echo "case $c"
   CASE_OK=1

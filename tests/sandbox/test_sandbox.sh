@@ -14,7 +14,7 @@ set -uo pipefail
 SRC=${ORDO_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SBX=$SRC/examples/sandbox/ordo-sandbox
 LIMIT=${ORDO_SBX_UPDOWN_LIMIT:-5}
-CASES=(updown upfail env systemctl pip oldpy failpip noplugins upgrade failmig missing lock reload celery v2 fresh peer)
+CASES=(updown upfail env systemctl pip oldpy failpip noplugins upgrade failmig missing lock reload celery v2 fresh peer freshpeer)
 
 # --- helpers (used inside a case's subshell) --------------------------------------------------
 
@@ -478,12 +478,7 @@ case_fresh() {
 # same name (no superuser), which owns the database and every object; indico.conf has no user in
 # its URI and `env` leaves db_dsn empty; the stand-ins (uWSGI, Celery, indico db) connect as it.
 case_peer() {
-  local u port uri upg d
-  d=$(mktemp -d /tmp/osbt.XXXXXX)
-  run "$SBX" up "$d" --peer --fresh
-  rmdir "$d"
-  rc_is "$RC" 1 "up --peer --fresh"
-  has "$ERR" "--peer is for the 3.x and 2.x hosts only" "up --peer --fresh refused"
+  local u port uri upg
   up --peer --hold-lock
   u=$(sed -n 's/^SBX_USER=//p' "$ROOT/sandbox.env") port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env")
   uri="postgresql:///indico?host=$ROOT/s&port=$port"
@@ -520,6 +515,36 @@ case_peer() {
   wait "$upg"
   rc_is $? 0 "db upgrade (as the Indico role) after the restart"
   eq "$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'indico', 'plugin_livesync') AND pg_get_userbyid(c.relowner) <> '$u'")" 0 "objects still owned by the role"
+}
+
+# up --fresh --peer: a fresh server's database as the install guide makes it (`createuser indico`,
+# `createdb -O indico indico`, the extensions by postgres), peer auth on the socket, db_dsn the
+# URI without a user; the old server's dump is another role's, with GRANTs to a role this server
+# lacks and the superuser's extension comments, so a plain `pg_restore -O` as the role fails.
+case_freshpeer() {
+  local u port uri l
+  up --fresh --peer
+  u=$(sed -n 's/^SBX_USER=//p' "$ROOT/sandbox.env") port=$(sed -n 's/^SBX_PORT=//p' "$ROOT/sandbox.env")
+  uri="postgresql:///indico?host=$ROOT/s&port=$port"
+  has "$("$SBX" env "$ROOT")" "db_dsn = \"$uri\"" "env: db_dsn is the peer URI"
+  eq "$(sql "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'indico'")" "$u" "database owner"
+  eq "$(sql "SELECT rolsuper::text || rolcreatedb::text FROM pg_roles WHERE rolname = '$u'")" falsefalse "a plain role"
+  eq "$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'")" 0 "empty database"
+  eq "$(sql "SELECT string_agg(extname || ':' || pg_get_userbyid(extowner), ',' ORDER BY extname) FROM pg_extension WHERE extname IN ('unaccent', 'pg_trgm')")" "pg_trgm:postgres,unaccent:postgres" "extensions by postgres"
+  [[ ! -e $ROOT/opt/indico/etc ]] || die "no etc/ before the setup"
+  eq "$(as_indico psql "$uri" -XAtc 'SELECT current_user')" "$u" "the Indico user connects as its role"
+  run psql "host=$ROOT/s port=$port user=postgres dbname=indico" -XAtc 'SELECT 1'
+  has "$ERR" 'Peer authentication failed for user "postgres"' "the socket refuses postgres"
+  eq "$(sed -n "s/^SQLALCHEMY_DATABASE_URI = '\(.*\)'$/\1/p" "$ROOT/transfer/indico-2x.conf")" "postgresql:///indico" "the old server's URI"
+  l=$(pg_restore -l "$ROOT/transfer/indico-2x.dump")
+  has "$l" "TABLE public events indico2x" "the dump's objects are the old role's"
+  has "$l" "ACL public TABLE events indico2x" "the dump grants to the old reporting role"
+  has "$l" "COMMENT - EXTENSION pg_trgm" "the dump comments the extensions"
+  eq "$(sql "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'indico2x%'")" 0 "the old roles do not exist here"
+  eq "$(sql "SELECT count(*) FROM pg_database WHERE datname = 'indico2x'")" 0 "the dump's database is gone"
+  run as_indico pg_restore --no-owner --exit-on-error -d "$uri" <"$ROOT/transfer/indico-2x.dump"
+  rc_is "$RC" 1 "a plain pg_restore -O as the role"
+  has "$ERR" "must be owner of extension" "a plain pg_restore -O as the role"
 }
 
 # --- driver -----------------------------------------------------------------------------------

@@ -16,7 +16,9 @@
 #   `pg_dump -Fc` of a 2.3.5 database), indico-2x.conf, and indico-2x-archive/ (owned by the old
 #   server's numeric uid/gid 4242, modes 0644/0755 as tar left them).
 # Fault hold-lock (both): a stray session idle in transaction on events (lib/stray-session.sh).
-# --peer (--v2 only): the database as on a real server, see peer_enable in ordo-sandbox.
+# --peer (--v2 and --fresh): the database as on a real server, see peer_enable in ordo-sandbox;
+#   with --fresh the EMPTY database is owned by the Indico role (`createdb -O indico indico`)
+#   and the old server's dump was made of a database owned by another role (lib/transfer.sh).
 
 V2_PLUGINS="'livesync', 'payment_manual', 'search', 'vc_vidyo'"
 
@@ -262,21 +264,10 @@ W
     printf '%s\n' "pip 24.0" "setuptools 69.5.1" "uwsgi 2.0.28" "wheel 0.43.0" >"$ROOT/state/installed"
     sbx_entry_point uwsgi
     /bin/bash "$ROOT/lib/pip.sh" install indico==3.3.11 >/dev/null 2>&1 || die "pip install indico failed"
-    "$pgbin/psql" -X -q -d "$pq dbname=indico" \
+    # The install guide's extensions, created by postgres (with --peer: above, over TCP).
+    ((PEER)) || "$pgbin/psql" -X -q -d "$pq dbname=indico" \
       -c 'CREATE EXTENSION unaccent; CREATE EXTENSION pg_trgm;' >/dev/null
-    # The old server's files, copied over by the admin.
-    mkdir -p "$ROOT/transfer"
-    "$pgbin/psql" -X -q -d "$pq dbname=template1" -c 'CREATE DATABASE indico2x' >/dev/null
-    fill_2x_db "$pq dbname=indico2x" "$plugins" || die "2.x schema failed"
-    "$pgbin/pg_dump" -Fc -f "$ROOT/transfer/indico-2x.dump" -d "$pq dbname=indico2x" || die "pg_dump failed"
-    "$pgbin/psql" -X -q -d "$pq dbname=template1" -c 'DROP DATABASE indico2x' >/dev/null
-    write_2x_conf "$ROOT/transfer/indico-2x.conf" "$port" "$plist"
-    chmod 600 "$ROOT/transfer/indico-2x.conf"
-    has_fault missing-plugin && sed -i "s/^PLUGINS = {\(.*\)}/PLUGINS = {\1, 'vc_dummy'}/" "$ROOT/transfer/indico-2x.conf"
-    write_archive "$ROOT/transfer/indico-2x-archive"
-    find "$ROOT/transfer/indico-2x-archive" -type d -exec chmod 755 {} + -o -type f -exec chmod 644 {} +
-    ((EUID == 0)) && chown -R 4242:4242 "$ROOT/transfer/indico-2x-archive"
-    chmod 700 "$ROOT/transfer" # like /root, where an admin copies such files
+    write_transfer "$pq" "$plugins" "$plist" # the old server's files (lib/transfer.sh)
   fi
   local fault
   for fault in "${FAULTS_ALL[@]}"; do has_fault "$fault" && : >"$ROOT/state/faults/$fault"; done
