@@ -158,6 +158,22 @@ inline Outcome with_status(Outcome::Status s, std::string msg = "") {
   return o;
 }
 
+// Loads the TOML steps after a fixed [plan] header into `plan`, resolves its variables and
+// builds its graph; a diagnostic fails the test (shown). Shared by the run fixtures.
+inline void load_test_plan(const std::string& steps_toml, Diagnostics& diags, Plan& plan,
+                           std::optional<Graph>& graph, VarValues& vars) {
+  auto p = load_plan_text("[plan]\nname = \"t\"\n" + steps_toml, "test.toml", diags);
+  REQUIRE(p.has_value());
+  plan = std::move(*p);
+  vars = resolve_vars(plan, {}, diags);
+  graph = Graph::build(plan, diags);
+  std::ostringstream d;
+  diags.print(d);
+  INFO(d.str());
+  REQUIRE_FALSE(diags.has_errors());
+  REQUIRE(graph.has_value());
+}
+
 // A plan (TOML steps after a fixed [plan] header) loaded, its graph built, a Scheduler started.
 struct Run {
   Registry reg = test_registry();
@@ -173,16 +189,7 @@ struct Run {
 
   explicit Run(const std::string& steps_toml, int jobs = 4, SchedulerOptions opt = {},
                bool start_now = true) {
-    auto p = load_plan_text("[plan]\nname = \"t\"\n" + steps_toml, "test.toml", diags);
-    REQUIRE(p.has_value());
-    plan = std::move(*p);
-    vars = resolve_vars(plan, {}, diags);
-    graph = Graph::build(plan, diags);
-    std::ostringstream d;
-    diags.print(d);
-    INFO(d.str());
-    REQUIRE_FALSE(diags.has_errors());
-    REQUIRE(graph.has_value());
+    load_test_plan(steps_toml, diags, plan, graph, vars);
     opt.jobs = jobs;
     opt.run_id = "test-run";
     sched = std::make_unique<Scheduler>(RunInputs{plan, *graph, reg, vars, facts}, clock, disp,

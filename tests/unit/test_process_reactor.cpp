@@ -36,15 +36,7 @@ struct ReactorRun {
   std::unique_ptr<Scheduler> sched;
 
   ReactorRun(const std::string& steps, int jobs) {
-    auto p = load_plan_text("[plan]\nname = \"t\"\n" + steps, "test.toml", diags);
-    REQUIRE(p.has_value());
-    plan = std::move(*p);
-    vars = resolve_vars(plan, {}, diags);
-    graph = Graph::build(plan, diags);
-    std::ostringstream d;
-    diags.print(d);
-    INFO(d.str());
-    REQUIRE_FALSE(diags.has_errors());
+    load_test_plan(steps, diags, plan, graph, vars);
     SchedulerOptions opt;
     opt.jobs = jobs;
     opt.run_id = "reactor-test";

@@ -164,11 +164,7 @@ struct RealRun {
   std::unique_ptr<Scheduler> sched;
 
   RealRun(const std::string& steps, int jobs) {
-    auto p = load_plan_text("[plan]\nname = \"t\"\n" + steps, "test.toml", diags);
-    REQUIRE(p.has_value());
-    plan = std::move(*p);
-    graph = Graph::build(plan, diags);
-    REQUIRE_FALSE(diags.has_errors());
+    load_test_plan(steps, diags, plan, graph, vars);
     SchedulerOptions opt;
     opt.jobs = jobs;
     sched = std::make_unique<Scheduler>(RunInputs{plan, *graph, reg, vars, facts}, clock, disp,
