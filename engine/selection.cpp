@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "diagnostics.h"
 
 namespace ordo {
@@ -14,10 +16,8 @@ bool has_any(const std::vector<std::string>& tags, const std::vector<std::string
   return false;
 }
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
+std::string joined(const std::vector<std::string>& v, const char* sep = ",") {
+  return fmt::format("{}", fmt::join(v, sep));
 }
 
 Status check_known(const char* flag, const std::vector<std::string>& tags,
@@ -26,14 +26,19 @@ Status check_known(const char* flag, const std::vector<std::string>& tags,
     if (std::find(known.begin(), known.end(), t) != known.end()) continue;
     std::string msg = std::string(flag) + ": no step has tag '" + t + "'" + did_you_mean(t, known);
     if (known.empty()) return make_error(msg + "; the plan's steps have no tags");
-    std::string list;
-    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
-    return make_error(msg + "; known tags: " + list);
+    return make_error(msg + "; known tags: " + joined(known, ", "));
   }
   return Ok{};
 }
 
 }  // namespace
+
+std::string TagFilter::describe() const {
+  std::string out;
+  if (!only.empty()) out += "--only-tags " + joined(only);
+  if (!skip.empty()) out += (out.empty() ? "--skip-tags " : " --skip-tags ") + joined(skip);
+  return out;
+}
 
 Result<std::vector<std::string>> select_steps(const Plan& plan, const TagFilter& filter) {
   const size_t n = plan.steps.size();

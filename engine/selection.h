@@ -23,6 +23,8 @@ struct TagFilter {
   std::vector<std::string> only;  // --only-tags (empty: every step, less --skip-tags)
   std::vector<std::string> skip;  // --skip-tags
   bool empty() const { return only.empty() && skip.empty(); }
+  // As given on the command line: "--only-tags db,backup --skip-tags verify" ("" when empty).
+  std::string describe() const;
 };
 
 // By step index: "" when selected, else why not. Errors: a tag no step has (with a suggestion

@@ -30,12 +30,6 @@
 namespace ordo::cli {
 namespace {
 
-std::string fmt_list(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-
 // load_and_validate() with the run's stored variables and facts first, then the command line's.
 std::optional<LoadedPlan> load_with_stored(Plan plan, const StoredVars& stored,
                                            const CommonOptions& common, const Registry& registry,
@@ -200,12 +194,8 @@ int cmd_resume(const ResumeOptions& opts) {
               << ": its step selection does not fit the plan any more\n";
     return kExitInvalid;
   }
-  if (!selection.empty()) {
-    std::cout << "The run's step selection holds:";
-    if (!selection.only.empty()) std::cout << " --only-tags " << fmt_list(selection.only);
-    if (!selection.skip.empty()) std::cout << " --skip-tags " << fmt_list(selection.skip);
-    std::cout << "\n";
-  }
+  if (!selection.empty())
+    std::cout << "The run's step selection holds: " << selection.describe() << "\n";
 
   Result<std::vector<FileDigest>> files = digest_files(loaded->plan.files);
   if (!files.ok()) {

@@ -184,12 +184,8 @@ int cmd_status(const StatusOptions& opts) {
             << ", last record " << local_datetime(rec.last_at) << " (+" << seconds(rec.last_mono)
             << ")";
   if (j.resumes) std::cout << ", resumed " << j.resumes << (j.resumes > 1 ? " times" : " time");
-  if (!j.only_tags.empty() || !j.skip_tags.empty()) {
-    std::cout << "\nSteps selected by";
-    for (auto [flag, tags] :
-         {std::pair{" --only-tags ", &j.only_tags}, {" --skip-tags ", &j.skip_tags}})
-      for (size_t i = 0; i < tags->size(); ++i) std::cout << (i ? "," : flag) << (*tags)[i];
-  }
+  if (const TagFilter tags{j.only_tags, j.skip_tags}; !tags.empty())
+    std::cout << "\nSteps selected by " << tags.describe();
   std::cout << "\nJournal: " << j.path << "\n\n";
 
   size_t w = 4;
