@@ -14,23 +14,14 @@ root=${ORDO_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 ordo=${ORDO_BIN:-$root/build/engine/cli/ordo}
 sbx=$root/examples/sandbox/ordo-sandbox
 cd "$root" || exit 1
+# shellcheck source=e2e_lib.sh
+. "$root/tests/e2e/e2e_lib.sh"
 
-pass=0 fail=0 failed_cases=()
 ROOT= STATE= PLAN= EV=
 HEAD_2X=3b0d9e6a1c47 HEAD_3X=0b5c8d3e2a79 LIVESYNC_HEAD=02a78555cdcb
 
-check() {  # check DESCRIPTION COMMAND...: one assertion
-  if "${@:2}"; then return 0; fi
-  echo "    FAILED: $1"
-  CASE_OK=0
-}
-finished() { grep -qE "\"t\":\"step_finished\",[^{]*\"step\":\"$1\",\"status\":\"$2\"" "$EV"; }
-skipped() { grep -qE "\"t\":\"step_skipped\",[^{]*\"step\":\"$1\",\"kind\":\"$2\"" "$EV"; }
 skip_reason() { grep -qE "\"t\":\"step_skipped\",[^{]*\"step\":\"$1\",\"kind\":\"[a-z_]+\",\"reason\":\"$2" "$EV"; }
-never_started() { ! grep -qE "\"t\":\"step_started\",[^{]*\"step\":\"$1\"" "$EV"; }
-fired() { grep -qE "\"t\":\"watcher_fired\",[^{]*\"step\":\"$1\"" "$EV"; }
 not_fired() { ! grep -q '"t":"watcher_fired"' "$EV"; }
-outcome() { grep -qE "\"t\":\"run_finished\",.*\"outcome\":\"$1\"" "$EV"; }
 root_cause() { grep -qE "\"root_causes\":\[\"$1\"\]" "$EV"; }
 # before A B: step A finished before step B started (line order of the event stream).
 before() {
@@ -39,13 +30,9 @@ before() {
   b=$(grep -nE "\"t\":\"step_started\",[^{]*\"step\":\"$2\"" "$EV" | head -n1 | cut -d: -f1)
   [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
 }
-psql_sbx() { "$sbx" psql "$ROOT" -XAtqc "$1"; }
 alembic() { psql_sbx 'SELECT version_num FROM alembic_version'; }
-celery_version() { psql_sbx "SELECT value #>> '{}' FROM indico.settings WHERE module = 'celery' AND name = 'last_ping_version'"; }
-unit_active() { [ "$("$ROOT/bin/systemctl" is-active "$1")" = active ]; }
 unit_inactive() { [ "$("$ROOT/bin/systemctl" is-active "$1")" != active ]; }
 unit_unknown() { "$ROOT/bin/systemctl" status "$1" >/dev/null 2>&1; [ $? = 4 ]; }
-output_has() { grep -qF -- "$1" "$STATE/out.txt"; }
 step_log_has() { grep -qF -- "$2" "$STATE"/st/*/runs/*/steps/"$1".log; }
 mode_of() { stat -c %a "$1"; }
 owner_of() { stat -c %U:%G "$1"; }
@@ -545,16 +532,4 @@ cases=("$@")
   inplace_migration_failure inplace_no_plugins inplace_el fresh_happy fresh_lock
   fresh_pip_failure fresh_migration_failure fresh_no_plugins fresh_el inplace_peer_happy inplace_peer_lock
   inplace_peer_superuser_blocker fresh_peer_happy fresh_peer_lock fresh_peer_default_dsn)
-for c in "${cases[@]}"; do
-  echo "case $c"
-  CASE_OK=1
-  "case_$c" || CASE_OK=0
-  if [ "$CASE_OK" = 1 ]; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); failed_cases+=("$c")
-    [ -n "$STATE" ] && [ -f "$STATE/out.txt" ] && sed 's/^/    | /' "$STATE/out.txt" | tail -40
-  fi
-  host_down
-done
-[ $fail -gt 0 ] && echo "failed: ${failed_cases[*]}"
-echo "ordo-test: $pass passed, $fail failed"
-[ $fail = 0 ]
+run_cases "${cases[@]}"

@@ -9,23 +9,10 @@ root=${ORDO_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 ordo=${ORDO_BIN:-$root/build/engine/cli/ordo}
 sbx=$root/examples/sandbox/ordo-sandbox
 cd "$root" || exit 1
+# shellcheck source=e2e_lib.sh
+. "$root/tests/e2e/e2e_lib.sh"
 
-pass=0 fail=0 failed_cases=()
 ROOT= STATE=
-
-check() {  # check DESCRIPTION COMMAND...: one assertion
-  if "${@:2}"; then return 0; fi
-  echo "    FAILED: $1"
-  CASE_OK=0
-}
-finished() { grep -qE "\"t\":\"step_finished\",[^{]*\"step\":\"$1\",\"status\":\"$2\"" "$STATE/events.jsonl"; }
-skipped() { grep -qE "\"t\":\"step_skipped\",[^{]*\"step\":\"$1\",\"kind\":\"$2\"" "$STATE/events.jsonl"; }
-never_started() { ! grep -qE "\"t\":\"step_started\",[^{]*\"step\":\"$1\"" "$STATE/events.jsonl"; }
-fired() { grep -qE "\"t\":\"watcher_fired\",[^{]*\"step\":\"$1\"" "$STATE/events.jsonl"; }
-outcome() { grep -qE "\"t\":\"run_finished\",.*\"outcome\":\"$1\"" "$STATE/events.jsonl"; }
-psql_sbx() { "$sbx" psql "$ROOT" -XAtqc "$1"; }
-unit_active() { [ "$("$ROOT/bin/systemctl" is-active "$1")" = active ]; }
-output_has() { grep -qF -- "$1" "$STATE/out.txt"; }
 
 host_up() {
   ROOT=$(mktemp -d /tmp/oe2e.XXXXXX)
@@ -51,7 +38,6 @@ resume_plan() {  # resume_plan [ordo args...]: resumes the last run; new events 
   RC=$?
 }
 ordo_status() { "$ordo" status plans/indico-3x.toml --state-dir "$STATE/st" --no-color >"$STATE/status.txt" 2>&1; }
-celery_version() { psql_sbx "SELECT value #>> '{}' FROM indico.settings WHERE module = 'celery' AND name = 'last_ping_version'"; }
 # The Celery worker that runs now started after the last db-upgrade ended (seconds).
 celery_started_after_migration() {
   local started ended
@@ -292,16 +278,4 @@ case_peer_refuses_others() {
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(lock_rescued no_lock_reloads pip_failure_restores_celery
   migration_failure_rolls_back no_plugins el_host peer_upgrade peer_lock_rescued peer_refuses_others)
-for c in "${cases[@]}"; do
-  echo "case $c"
-  CASE_OK=1
-  "case_$c" || CASE_OK=0
-  if [ "$CASE_OK" = 1 ]; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); failed_cases+=("$c")
-    [ -n "$STATE" ] && [ -f "$STATE/out.txt" ] && sed 's/^/    | /' "$STATE/out.txt" | tail -40
-  fi
-  host_down
-done
-[ $fail -gt 0 ] && echo "failed: ${failed_cases[*]}"
-echo "ordo-test: $pass passed, $fail failed"
-[ $fail = 0 ]
+run_cases "${cases[@]}"
