@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_graphs.h"
 #include "child_measure.h"
 
 namespace fs = std::filesystem;
@@ -37,7 +38,7 @@ using bench::ChildMeasure;
 using bench::measure_child;
 using bench::median;
 
-constexpr int kLayerWidth = 100;  // layered: 100 steps per layer, each requiring 2 of the last
+using bench::kLayerWidth;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -46,35 +47,11 @@ double ms_since(Clock::time_point t0) {
 struct Shape {
   std::string name;
   int n = 0;
-  int width() const {
-    return name == "chain" ? 1 : name == "layered" ? std::min(n, kLayerWidth) : n;
-  }
+  int width() const { return bench::graph_width(name, n); }
   int levels() const {
     return name == "chain" ? n : name == "layered" ? (n + kLayerWidth - 1) / kLayerWidth : 1;
   }
 };
-
-void write_plan(const std::string& path, const Shape& s) {
-  std::ofstream f(path);
-  f << "[plan]\nname = \"jbench-" << s.name << "\"\n\n";
-  for (int i = 0; i < s.n; ++i) {
-    f << "[steps.s" << i << "]\nkind = \"shell\"\nscript = \"true\"\n";
-    std::vector<int> deps;
-    if (s.name == "chain" && i > 0) deps = {i - 1};
-    if (s.name == "layered" && i >= kLayerWidth) {
-      int start = (i / kLayerWidth - 1) * kLayerWidth;
-      int a = start + i % kLayerWidth, b = start + (i * 7 + 3) % kLayerWidth;
-      deps = {a};
-      if (b != a) deps.push_back(b);
-    }
-    if (!deps.empty()) {
-      f << "requires = [";
-      for (size_t k = 0; k < deps.size(); ++k) f << (k ? ", " : "") << "\"s" << deps[k] << "\"";
-      f << "]\n";
-    }
-    f << "\n";
-  }
-}
 
 // fork+execve of /bin/sh -c true, n times, `par` at a time. Milliseconds.
 double exec_floor(int n, int par) {
@@ -233,7 +210,7 @@ int main(int argc, char** argv) {
   for (const Shape& s : shapes) {
     if (s.n <= 0) continue;
     const std::string plan = work + "/" + s.name + ".toml";
-    write_plan(plan, s);
+    bench::write_plan(plan, bench::make_graph(s.name, s.n), "true", "jbench-" + s.name);
     std::vector<double> floor_exec, floor_sync, on_disk, on_tmpfs, sync_ms, write_ms;
     int syncs = -1;
     bool failed = false;

@@ -34,12 +34,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench_graphs.h"
+#include "tool_run.h"
+
 namespace fs = std::filesystem;
+using namespace bench;
 
 namespace {
 
-constexpr int kLayerWidth = 100;  // layered: 100 steps per layer, each requiring 2 of the last
-constexpr rlim_t kStackBytes = rlim_t{1} << 30;  // stack limit of every tool (see spawn)
 constexpr int kTries = 3;  // a failed run is retried up to twice; failures are listed as notes
 
 std::vector<std::string> split(const std::string& s) {
@@ -47,152 +49,6 @@ std::vector<std::string> split(const std::string& s) {
   std::stringstream ss(s);
   for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
   return out;
-}
-
-// ---- The graphs --------------------------------------------------------------------------
-
-// deps[i]: the steps that step i requires, all < i.
-std::vector<std::vector<int>> make_graph(const std::string& shape, int n) {
-  std::vector<std::vector<int>> deps(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    auto& d = deps[static_cast<size_t>(i)];
-    if (shape == "chain" && i > 0) {
-      d.push_back(i - 1);
-    } else if (shape == "layered" && i >= kLayerWidth) {
-      int start = (i / kLayerWidth - 1) * kLayerWidth;
-      int a = start + i % kLayerWidth, b = start + (i * 7 + 3) % kLayerWidth;
-      d.push_back(a);
-      if (b != a) d.push_back(b);
-    }
-  }
-  return deps;
-}
-
-// The most steps the graph lets run at once: the floor runs min(-j, this) at a time.
-int graph_width(const std::string& shape, int n) {
-  return shape == "chain" ? 1 : shape == "layered" ? std::min(n, kLayerWidth) : n;
-}
-
-void write_plan(const std::string& path, const std::vector<std::vector<int>>& deps,
-                const std::string& script) {
-  std::ofstream f(path);
-  f << "[plan]\nname = \"bench\"\n\n";
-  for (size_t i = 0; i < deps.size(); ++i) {
-    f << "[steps.s" << i << "]\nkind = \"shell\"\nscript = \"" << script << "\"\n";
-    if (!deps[i].empty()) {
-      f << "requires = [";
-      for (size_t k = 0; k < deps[i].size(); ++k)
-        f << (k ? ", " : "") << "\"s" << deps[i][k] << "\"";
-      f << "]\n";
-    }
-    f << "\n";
-  }
-}
-
-// ninja runs every command as `/bin/sh -c COMMAND` itself (posix_spawn), so COMMAND is `true`.
-// The outputs s<i> are never written: ninja sees them missing and runs every edge each time.
-void write_ninja(const std::string& path, const std::vector<std::vector<int>>& deps,
-                 const std::string& command) {
-  std::ofstream f(path);
-  f << "rule r\n  command = " << command << "\n\n";
-  for (size_t i = 0; i < deps.size(); ++i) {
-    f << "build s" << i << ": r";
-    for (int d : deps[i]) f << " s" << d;
-    f << "\n";
-  }
-}
-
-// GNU make execs a recipe without a shell when it has no shell metacharacter; the trailing ';'
-// forces `/bin/sh -c 'true;'` so make, like the others, starts one shell per step.
-void write_make(const std::string& path, const std::vector<std::vector<int>>& deps,
-                const std::string& recipe) {
-  std::vector<char> required(deps.size(), 0);
-  for (const auto& d : deps)
-    for (int x : d) required[static_cast<size_t>(x)] = 1;
-  std::ofstream f(path);
-  f << "SHELL = /bin/sh\n.SUFFIXES:\nall:";
-  for (size_t i = 0; i < deps.size(); ++i)
-    if (!required[i]) f << " s" << i;
-  f << "\n.PHONY: all\n\n";
-  for (size_t i = 0; i < deps.size(); ++i) {
-    f << ".PHONY: s" << i << "\ns" << i << ":";
-    for (int d : deps[i]) f << " s" << d;
-    f << "\n\t@" << recipe << ";\n";
-  }
-}
-
-// ---- Running a tool ----------------------------------------------------------------------
-
-struct Sample {
-  double wall = 0;       // seconds
-  double cpu_self = 0;   // the tool's own user+sys, all threads (seconds)
-  double cpu_total = 0;  // the tool plus its reaped children
-  long maxrss_kib = 0;
-  bool ok = false;
-  std::string failure;  // "killed by signal 13", "exit code 1"
-};
-
-double tv(const timeval& t) {
-  return double(t.tv_sec) + double(t.tv_usec) / 1e6;
-}
-
-// utime+stime of a zombie from /proc/PID/stat (before it is reaped).
-double proc_self_cpu(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  size_t p = s.rfind(')');
-  if (p == std::string::npos) return 0;
-  std::istringstream in(s.substr(p + 2));
-  std::vector<std::string> fields;
-  for (std::string w; in >> w;) fields.push_back(w);
-  if (fields.size() < 13) return 0;  // fields[11], [12]: utime, stime (fields 14, 15)
-  return double(std::stoll(fields[11]) + std::stoll(fields[12])) / double(sysconf(_SC_CLK_TCK));
-}
-
-pid_t spawn(const std::vector<std::string>& argv, const std::string& cwd,
-            const std::string& err_path) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    // make and ninja recurse along a chain's dependencies: 100k deep overflows the default 8 MiB.
-    rlimit stack{kStackBytes, kStackBytes};
-    setrlimit(RLIMIT_STACK, &stack);
-    int null = open("/dev/null", O_RDWR);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(err >= 0 ? err : null, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-Sample run(const std::vector<std::string>& argv, const std::string& cwd,
-           const std::string& err_path) {
-  auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = spawn(argv, cwd, err_path);
-  Sample m;
-  siginfo_t info{};
-  waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT);
-  m.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m.cpu_self = proc_self_cpu(pid);
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  m.cpu_total = tv(ru.ru_utime) + tv(ru.ru_stime);
-  m.maxrss_kib = ru.ru_maxrss;
-  m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!m.ok) {
-    m.failure = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
-                                    : "exit code " + std::to_string(WEXITSTATUS(status));
-    std::fprintf(stderr, "FAILED (%s): %s; stderr in %s\n", m.failure.c_str(), argv[0].c_str(),
-                 err_path.c_str());
-  }
-  return m;
 }
 
 // The floor, run as a child of the driver: N fork+execve of /bin/sh -c true, K at a time.
