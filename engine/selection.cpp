@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "diagnostics.h"
+#include "step_index.h"
 
 namespace ordo {
 namespace {
@@ -52,6 +53,7 @@ Result<std::vector<std::string>> select_steps(const Plan& plan, const TagFilter&
 
   std::vector<char> in(n, 1);
   if (!filter.only.empty()) {
+    const StepIndex index(plan);
     for (size_t i = 0; i < n; ++i) in[i] = has_any(plan.steps[i].tags, filter.only);
     // The safety nets of selected steps, until nothing changes (a watcher's triggered steps,
     // a handler of a triggered step, ...).
@@ -62,8 +64,7 @@ Result<std::vector<std::string>> select_steps(const Plan& plan, const TagFilter&
         const StepDecl& s = plan.steps[i];
         auto selected = [&](const std::vector<StepRef>& refs) {
           for (const StepRef& r : refs)
-            if (const StepDecl* d = plan.find_step(r.id); d && in[d - plan.steps.data()])
-              return true;
+            if (int d = index.find(r.id); d >= 0 && in[static_cast<size_t>(d)]) return true;
           return false;
         };
         if (selected(s.watches) || selected(s.triggered_by) || selected(s.on_failure)) {
@@ -94,14 +95,16 @@ Result<std::vector<std::string>> select_steps(const Plan& plan, const TagFilter&
 std::vector<std::string> selection_warnings(const Plan& plan, const Graph& graph,
                                             const std::vector<std::string>& unselected) {
   std::vector<std::string> out;
-  if (unselected.empty()) return out;
+  if (std::all_of(unselected.begin(), unselected.end(),
+                  [](const std::string& r) { return r.empty(); }))
+    return out;
   for (int v : graph.topo_order()) {
     if (!unselected[static_cast<size_t>(v)].empty()) continue;
     const StepDecl& s = plan.steps[static_cast<size_t>(v)];
     auto warn = [&](const std::vector<StepRef>& refs, const char* verb) {
       for (const StepRef& r : refs) {
-        const StepDecl* d = plan.find_step(r.id);
-        if (!d || unselected[static_cast<size_t>(d - plan.steps.data())].empty()) continue;
+        const int d = graph.index(r.id);
+        if (d < 0 || unselected[static_cast<size_t>(d)].empty()) continue;
         out.push_back(s.id + " " + verb + " " + r.id +
                       ", which is not selected: it runs without it");
       }

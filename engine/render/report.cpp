@@ -175,7 +175,8 @@ class Report {
       for (size_t i = 0; i < c_.critical.size(); ++i)
         out_ += (i ? " → " : "") + c_.link(c_.critical[i]);
     }
-    out_ += "</p>\n" + report::timeline_html(c_.in.plan, run_, c_.critical) + "</section>\n";
+    out_ += "</p>\n" + report::timeline_html(c_.in.plan, c_.in.graph, run_, c_.critical) +
+            "</section>\n";
   }
 
   const report::Context c_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "duration.h"
+#include "graph.h"
 #include "plan.h"
 #include "report.h"
 #include "run_record.h"
@@ -21,7 +22,10 @@ struct Context {
   std::vector<std::string> critical;  // run_critical_path()
 
   const RunRecord& run() const { return in.run; }
-  const StepDecl* decl(const std::string& id) const { return in.plan.find_step(id); }
+  const StepDecl* decl(const std::string& id) const {
+    const int v = in.graph.index(id);  // the graph's vertices are the plan's step indices
+    return v < 0 ? nullptr : &in.plan.steps[static_cast<size_t>(v)];
+  }
   // Each of in.secret_values (3 characters or more) replaced by "***".
   std::string redact(std::string text) const;
   // <a href="#step-ID">ID</a>
@@ -62,7 +66,7 @@ std::string state_label(const StepRecord* s);
 // The Gantt timeline: one lane per step (those that ran in order of their first start, then
 // the rest), each attempt a bar on a shared time axis, backoff waits hatched, watcher firings
 // as ⚡ marks, the steps of `critical` outlined, and the moment the run aborted.
-std::string timeline_html(const Plan& plan, const RunRecord& run,
+std::string timeline_html(const Plan& plan, const Graph& graph, const RunRecord& run,
                           const std::vector<std::string>& critical);
 
 extern const char kReportCss[];

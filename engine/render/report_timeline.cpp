@@ -56,11 +56,12 @@ std::string attempt_title(const Lane& l, const AttemptRecord& a, Millis end) {
 
 }  // namespace
 
-std::string timeline_html(const Plan& plan, const RunRecord& run,
+std::string timeline_html(const Plan& plan, const Graph& graph, const RunRecord& run,
                           const std::vector<std::string>& critical) {
   std::vector<Lane> lanes;
   for (const StepRecord& s : run.steps) {
-    const StepDecl* d = plan.find_step(s.id);
+    const int v = graph.index(s.id);
+    const StepDecl* d = v < 0 ? nullptr : &plan.steps[static_cast<size_t>(v)];
     lanes.push_back({&s, s.id, d ? d->description : "", lanes.size()});
   }
   for (const StepDecl& d : plan.steps)
