@@ -48,6 +48,15 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// The first ids of a long list and how many more: a summary line stays readable when a failure
+// in a big plan skips thousands of steps (`ordo status` and the report list them all).
+std::string join_first(const std::vector<std::string>& v) {
+  constexpr size_t kShown = 12;
+  if (v.size() <= kShown + 1) return join(v);
+  std::vector<std::string> first(v.begin(), v.begin() + kShown);
+  return fmt::format("{}, … and {} more (ordo status lists them)", join(first), v.size() - kShown);
+}
+
 std::string plural(int n, const char* what) {
   return fmt::format("{} {}", n, what);
 }
@@ -320,10 +329,10 @@ void ConsoleSink::summary(const RunFinished& f) {
       if (it != steps_.end() && it->second.status == "skipped" && it->second.cause == id)
         blocked.push_back(sid);
     }
-    if (!blocked.empty()) out_ << "    skipped because of it: " << join(blocked) << '\n';
+    if (!blocked.empty()) out_ << "    skipped because of it: " << join_first(blocked) << '\n';
   }
-  if (!handled.empty()) out_ << "  failed but handled: " << join(handled) << '\n';
-  if (!cancelled.empty()) out_ << "  cancelled: " << join(cancelled) << '\n';
+  if (!handled.empty()) out_ << "  failed but handled: " << join_first(handled) << '\n';
+  if (!cancelled.empty()) out_ << "  cancelled: " << join_first(cancelled) << '\n';
   if (!opt_.logs_dir.empty())
     out_ << "Logs: " << opt_.logs_dir << " (each step's output in steps/<id>.log)\n";
   out_.flush();

@@ -12,6 +12,7 @@
 
 #include "report_html.h"
 #include "state_dir.h"
+#include "view.h"
 
 namespace ordo {
 
@@ -141,7 +142,36 @@ class Report {
         "hexagon: watcher · double border: always runs</span></p>\n";
     RenderOptions ro = run_render_options(c_.in.plan, run_);
     ro.href_prefix = "#step-";
-    Result<std::string> svg = render_svg(c_.in.plan, c_.in.graph, ro);
+    Result<std::string> svg = std::string();
+    const size_t steps = c_.in.plan.steps.size();
+    if (steps <= kReportGraphMaxSteps) {
+      svg = render_svg(c_.in.plan, c_.in.graph, ro);
+    } else {
+      // Graphviz needs seconds to minutes beyond this (10k steps: 20 s); the report is written
+      // at the end of every run, so it draws the part around the first root cause, or nothing.
+      const std::string cmd = "ordo graph " +
+                              report::shell_word(run_.path.empty() ? "PLAN" : run_.path) +
+                              " --run " + run_.run_id + " --format svg -o graph.svg";
+      std::string why = fmt::format("The plan has {} steps, more than this report draws ({}).",
+                                    steps, kReportGraphMaxSteps);
+      if (run_.root_causes.empty()) {
+        out_ += "<p class=\"warn\">" + esc(why) + " To draw it: <code>" + esc(cmd) +
+                "</code>, or a part of it with <code>--focus STEP</code> or <code>--collapse "
+                "TAG</code>.</p>\n</section>\n";
+        return;
+      }
+      const std::string& root = run_.root_causes.front();
+      Result<GraphView> view =
+          make_view(c_.in.plan, c_.in.graph, ViewSpec{root, kDefaultFocusDepth, {}});
+      if (!view.ok()) {
+        svg = make_error(view.error().str());
+      } else {
+        out_ += "<p class=\"warn\">" + esc(why) + " Shown: " + c_.link(root) + " and the steps " +
+                std::to_string(kDefaultFocusDepth) + " edges from it. The whole graph: <code>" +
+                esc(cmd) + "</code>.</p>\n";
+        svg = render_svg(view.value(), view_options(view.value(), ro));
+      }
+    }
     if (!svg.ok()) {
       out_ += "<p class=\"warn\">No graph drawing: " + esc(svg.error().str()) +
               ". Everything else in this report is complete.</p>\n</section>\n";

@@ -39,6 +39,11 @@ std::vector<std::string> secret_var_values(const Plan& plan, const VarValues& va
 // The last `n` lines of a text file (reads at most its last 256 KiB); empty if unreadable.
 std::vector<std::string> tail_lines(const std::string& path, size_t n);
 
+// Above this many steps the report does not draw the whole graph (Graphviz takes 1.4 s for
+// 3000 steps, 20 s for 10000): it draws the part around the first root cause, if any, and
+// says how to draw the rest with `ordo graph`.
+inline constexpr size_t kReportGraphMaxSteps = 2000;
+
 struct ReportInputs {
   const Plan& plan;
   const Graph& graph;

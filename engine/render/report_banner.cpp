@@ -34,8 +34,17 @@ std::string effects(const Context& c, const std::string& cause) {
   std::string out = "<ul class=\"effects\">\n";
   auto item = [&](const char* title, const std::vector<std::string>& xs) {
     if (xs.empty()) return;
+    // A failure early in a big plan can skip thousands: the first ones, the rest folded.
+    constexpr size_t kShown = 20;
     out += std::string("<li><b>") + title + "</b> ";
-    for (size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + xs[i];
+    for (size_t i = 0; i < xs.size() && (i < kShown || xs.size() == kShown + 1); ++i)
+      out += (i ? ", " : "") + xs[i];
+    if (xs.size() > kShown + 1) {
+      out += " <details class=\"folded\"><summary>and " + std::to_string(xs.size() - kShown) +
+             " more</summary>";
+      for (size_t i = kShown; i < xs.size(); ++i) out += (i > kShown ? ", " : "") + xs[i];
+      out += "</details>";
+    }
     out += "</li>\n";
   };
   item("Skipped because of it:", blocked);

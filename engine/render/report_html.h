@@ -47,6 +47,10 @@ std::string banner_html(const Context& c);
 // The steps section: one row per step, with command, outputs, firings and the end of its log.
 std::string steps_html(const Context& c);
 
+// A word as a person would type it in a POSIX shell: as is when it needs no quoting, else in
+// single quotes ("it's" -> 'it'\''s').
+std::string shell_word(const std::string& w);
+
 // Text for HTML element content and attribute values: & < > " ' as entities.
 std::string esc(std::string_view s);
 

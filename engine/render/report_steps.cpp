@@ -7,15 +7,6 @@ namespace ordo::report {
 
 namespace {
 
-std::string shell_word(const std::string& w) {
-  if (!w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789-_./=:,@%+${}") == std::string::npos)
-    return w;
-  std::string out = "'";
-  for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // What the step runs, and where that text comes from.
 std::pair<std::string, std::string> command_of(const StepDecl* d, const StepRecord* s,
                                                const Registry* registry) {

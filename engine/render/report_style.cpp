@@ -203,6 +203,8 @@ svg.graph a { cursor: pointer; }
 .row-note.warn { color: var(--to); font-weight: 400; }
 details.more { margin: 4px 0 2px 114px; }
 details.more summary { cursor: pointer; color: var(--muted); font-size: 12px; }
+details.folded { display: inline; }
+details.folded summary { display: inline; cursor: pointer; color: var(--muted); }
 .k { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
   margin-top: 6px; }
 .k i { text-transform: none; letter-spacing: 0; }
