@@ -2,7 +2,10 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <ctime>
+#include <iterator>
+
 #include "value_json.h"
 
 namespace ordo {
@@ -102,6 +105,8 @@ struct Fields {
 
 }  // namespace
 
+// One thread's last second: the date and time text up to the seconds changes once a second,
+// and a run stamps thousands of records in each.
 std::string format_utc_ms(std::chrono::system_clock::time_point t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -110,13 +115,26 @@ std::string format_utc_ms(std::chrono::system_clock::time_point t) {
     frac += 1000;
     --secs;
   }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  thread_local std::time_t cached_secs = -1;
+  thread_local std::string cached_prefix;  // "2026-11-26T01:02:03."
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    cached_prefix = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900,
+                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  std::string out;
+  out.reserve(cached_prefix.size() + 4);
+  out += cached_prefix;
+  out += static_cast<char>('0' + frac / 100);
+  out += static_cast<char>('0' + frac / 10 % 10);
+  out += static_cast<char>('0' + frac % 10);
+  out += 'Z';
+  return out;
 }
 
-std::string event_to_json(const Event& event) {
+std::string event_to_json_generic(const Event& event) {
   Json j;
   j["v"] = kEventsFormatVersion;
   j["t"] = event_type_name(event.body);
@@ -126,8 +144,130 @@ std::string event_to_json(const Event& event) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+namespace {
+
+// Writes the per-step records straight into the line, in the generic writer's key order and
+// bytes: a string of printable ASCII without quote or backslash as is, any other string
+// (escapes, UTF-8, invalid bytes) and any table through nlohmann, so both writers always agree.
+class Direct {
+ public:
+  explicit Direct(std::string& out) : out_(out) {}
+
+  bool operator()(const StepStarted& b) {
+    str("step", b.step);
+    num("attempt", b.attempt);
+    boolean("watcher", b.watcher);
+    str("kind", b.kind);
+    str("fingerprint", b.fingerprint);
+    return true;
+  }
+  bool operator()(const StepOutput& b) {
+    str("step", b.step);
+    str("stream", output_stream_name(b.stream));
+    str("line", b.line);
+    return true;
+  }
+  bool operator()(const StepWarning& b) {
+    str("step", b.step);
+    str("message", b.message);
+    return true;
+  }
+  bool operator()(const StepRetrying& b) {
+    str("step", b.step);
+    num("attempt", b.attempt);
+    num("wait_ms", b.wait.count());
+    str("message", b.message);
+    boolean("timed_out", b.timed_out);
+    return true;
+  }
+  bool operator()(const StepFinished& b) {
+    str("step", b.step);
+    str("status", step_status_name(b.status));
+    num("attempt", b.attempt);
+    num("exit_code", b.exit_code);
+    str("message", b.message);
+    key("outputs");
+    out_ += b.outputs.empty() ? std::string("{}") : dump(to_json(b.outputs));
+    num("duration_ms", b.duration.count());
+    return true;
+  }
+  bool operator()(const StepSkipped& b) {
+    str("step", b.step);
+    str("kind", skip_kind_name(b.kind));
+    str("reason", b.reason);
+    str("cause", b.cause);
+    return true;
+  }
+  template <typename Other>
+  bool operator()(const Other&) {
+    return false;
+  }
+
+  void key(std::string_view k) {
+    out_ += ",\"";
+    out_ += k;
+    out_ += "\":";
+  }
+  void str(std::string_view k, std::string_view v) {
+    key(k);
+    value(v);
+  }
+  void value(std::string_view v) {
+    bool plain = std::all_of(v.begin(), v.end(),
+                             [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+    if (!plain) {
+      out_ += dump(Json(std::string(v)));
+      return;
+    }
+    out_ += '"';
+    out_ += v;
+    out_ += '"';
+  }
+  void num(std::string_view k, long long v) {
+    key(k);
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+  }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    out_ += v ? "true" : "false";
+  }
+  static std::string dump(const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+
+ private:
+  std::string& out_;
+};
+
+}  // namespace
+
+void append_event_json(std::string& out, const Event& event) {
+  const size_t start = out.size();
+  out += "{\"v\":";
+  fmt::format_to(std::back_inserter(out), "{}", kEventsFormatVersion);
+  Direct d(out);
+  d.str("t", event_type_name(event.body));
+  d.str("ts", format_utc_ms(event.time));
+  d.num("mono_ms", event.mono.count());
+  if (std::visit(d, event.body)) {
+    out += '}';
+    return;
+  }
+  out.resize(start);
+  out += event_to_json_generic(event);
+}
+
+std::string event_to_json(const Event& event) {
+  std::string out;
+  append_event_json(out, event);
+  return out;
+}
+
 void JsonLinesSink::on_event(const Event& event) {
-  out_ << event_to_json(event) << '\n';
+  line_.clear();
+  append_event_json(line_, event);
+  line_ += '\n';
+  out_ << line_;
 }
 
 }  // namespace ordo

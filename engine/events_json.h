@@ -15,8 +15,14 @@ namespace ordo {
 inline constexpr int kEventsFormatVersion = 1;
 
 // One event as one line of JSON, without the newline. Invalid UTF-8 in output lines is
-// replaced (U+FFFD), never an error.
+// replaced (U+FFFD), never an error. The per-step records (step_started, step_output,
+// step_warning, step_retrying, step_finished, step_skipped) are written directly, the others
+// through a JSON document; append_event_json appends the same bytes to `out`.
 std::string event_to_json(const Event& event);
+void append_event_json(std::string& out, const Event& event);
+// Every event through a JSON document (nlohmann): the reference the direct writer must match
+// byte for byte (tests compare them), and the writer of the rare records.
+std::string event_to_json_generic(const Event& event);
 
 // "2026-11-26T01:02:03.456Z"
 std::string format_utc_ms(std::chrono::system_clock::time_point t);
@@ -30,6 +36,7 @@ class JsonLinesSink final : public EventSink {
 
  private:
   std::ostream& out_;
+  std::string line_;  // reused for each record
 };
 
 }  // namespace ordo

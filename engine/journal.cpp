@@ -132,7 +132,7 @@ void JournalSink::fail(const std::string& what) {
 }
 
 void JournalSink::on_event(const Event& event) {
-  buf_ += event_to_json(event);
+  append_event_json(buf_, event);
   buf_ += '\n';
   ++records_;
 }
