@@ -100,7 +100,7 @@ class ExecExecutor final : public ProcessStepExecutor {
         if (c.is_int()) codes.push_back(c.as_int());
     if (codes.empty()) codes.push_back(0);
 
-    return Prepared{step_process_spec(ctx, std::move(argv)), std::move(codes), started};
+    return Prepared{take_process_spec(ctx, std::move(argv)), std::move(codes), started};
   }
 };
 

@@ -10,8 +10,9 @@ class NoopExecutor final : public Executor {
     static const ExecutorSpec s{
         .kind = "noop",
         .summary = "do nothing (a join point or placeholder)",
-        .doc = "Succeeds at once without running anything. Use it to group dependencies "
-               "(one step that requires several others) or as a placeholder while drafting.",
+        .doc =
+            "Succeeds at once without running anything. Use it to group dependencies "
+            "(one step that requires several others) or as a placeholder while drafting.",
         .params = {},
         .outputs = {},
         .watcher = false,
@@ -24,6 +25,8 @@ class NoopExecutor final : public Executor {
 
 }  // namespace
 
-std::unique_ptr<Executor> make_noop_executor() { return std::make_unique<NoopExecutor>(); }
+std::unique_ptr<Executor> make_noop_executor() {
+  return std::make_unique<NoopExecutor>();
+}
 
 }  // namespace ordo

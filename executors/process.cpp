@@ -103,8 +103,8 @@ std::optional<StartedChild> start_process(const ProcessSpec& spec, ProcessResult
     return std::nullopt;
   }
 
-  // The environment, as "K=V" strings plus the pointer array execve wants.
-  std::vector<std::string> env_strings;
+  // The environment, as "K=V" strings (all in one buffer) plus the pointer array execve wants.
+  std::string env_text;
   std::vector<char*> envp;
   std::string path = "/usr/local/bin:/usr/bin:/bin";  // execvp's spirit when PATH is unset
   if (spec.run_as.env.empty()) {
@@ -113,14 +113,18 @@ std::optional<StartedChild> start_process(const ProcessSpec& spec, ProcessResult
       if (std::string_view(*e).starts_with("PATH=")) path = *e + 5;
     }
   } else {
-    env_strings.reserve(spec.run_as.env.size());
+    size_t size = 0;
+    for (const auto& [k, v] : spec.run_as.env) size += k.size() + v.size() + 2;
+    env_text.reserve(size);  // no reallocation below: the pointers stay valid
+    std::vector<size_t> starts;
+    starts.reserve(spec.run_as.env.size());
     for (const auto& [k, v] : spec.run_as.env) {
-      std::string& s = env_strings.emplace_back();
-      s.reserve(k.size() + 1 + v.size());
-      s.append(k).append("=").append(v);
+      starts.push_back(env_text.size());
+      env_text.append(k).append(1, '=').append(v).append(1, '\0');
       if (k == "PATH") path = v;
     }
-    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.reserve(starts.size() + 1);
+    for (size_t at : starts) envp.push_back(env_text.data() + at);
   }
   envp.push_back(nullptr);
 

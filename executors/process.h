@@ -82,6 +82,10 @@ std::string signal_name(int sig);
 // The ProcessSpec of a step: argv plus ctx's run_as, deadline, kill_grace, stop and output.
 // The result refers to ctx (on_line calls ctx.output): use it while ctx is alive.
 ProcessSpec step_process_spec(const StepContext& ctx, std::vector<std::string> argv);
+// The same for an attempt that is exactly this one process (shell, exec): the environment is
+// moved out of ctx.run_as instead of copied (a context serves one attempt; copying a few dozen
+// variables per step showed in profiles). The rest of ctx.run_as stays.
+ProcessSpec take_process_spec(StepContext& ctx, std::vector<std::string> argv);
 
 // The Outcome of a finished process: TimedOut ("timed out after 5s; process group
 // terminated"), Cancelled, Failed ("killed by signal 9 (SIGKILL)", "exit code 2", a spawn

@@ -17,7 +17,7 @@ namespace ordo {
 class ProcessStepExecutor : public Executor {
  public:
   struct Prepared {
-    ProcessSpec spec;                          // from step_process_spec(ctx, argv): refers to ctx
+    ProcessSpec spec;                          // from take_process_spec(ctx, argv): refers to ctx
     std::vector<int64_t> success_codes{0};     // exit codes that mean success
     Clock::time_point started = Clock::now();  // when the attempt began (for the timeout text)
   };

@@ -74,7 +74,7 @@ class ShellExecutor final : public ProcessStepExecutor {
     if (const Value* v = table_find(ctx.params, "shell");
         v && v->is_string() && !v->as_string().empty())
       shell = ctx.expand_path(v->as_string());
-    return Prepared{step_process_spec(ctx, {shell, "-c", script->as_string()}), {0}, started};
+    return Prepared{take_process_spec(ctx, {shell, "-c", script->as_string()}), {0}, started};
   }
 };
 

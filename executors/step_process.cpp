@@ -18,6 +18,14 @@ ProcessSpec step_process_spec(const StepContext& ctx, std::vector<std::string> a
   return spec;
 }
 
+ProcessSpec take_process_spec(StepContext& ctx, std::vector<std::string> argv) {
+  std::vector<std::pair<std::string, std::string>> env = std::move(ctx.run_as.env);
+  ctx.run_as.env.clear();
+  ProcessSpec spec = step_process_spec(ctx, std::move(argv));
+  spec.run_as.env = std::move(env);
+  return spec;
+}
+
 Outcome step_outcome(const StepContext& ctx, const ProcessResult& r, Clock::time_point started,
                      const std::vector<int64_t>& success_codes) {
   Outcome o;

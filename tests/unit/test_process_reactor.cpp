@@ -132,6 +132,33 @@ requires = ["c"]
     CHECK(r.finished("d")->message == "exit code 4");
   }
 
+  TEST_CASE("every attempt of a retried step gets the step's environment" * doctest::timeout(30)) {
+    // The reactor takes the environment out of an attempt's context (take_process_spec): the
+    // next attempt must have its own, not ordo's.
+    TempDir t;
+    ReactorRun r(
+        "[steps.a]\nkind = \"shell\"\nenv = { FOO = \"bar\" }\n"
+        "retries = { attempts = 3, backoff = \"10ms\" }\n"
+        "script = \"echo \\\"$FOO/$ORDO_STEP\\\" >> " +
+            t.dir + "/seen; [ $(wc -l < " + t.dir +
+            "/seen) -ge 3 ]\"\n"
+            "[steps.b]\nkind = \"exec\"\nenv = { FOO = \"baz\" }\n"
+            "retries = { attempts = 2, backoff = \"10ms\" }\nrequires = [\"a\"]\n"
+            "argv = [\"sh\", \"-c\", \"echo $FOO >> " +
+            t.dir + "/seen_b; [ $(wc -l < " + t.dir + "/seen_b) -ge 2 ]\"]\n",
+        1);
+    RunSummary s = r.sched->run();
+    CHECK(s.outcome == RunOutcome::Succeeded);
+    std::ifstream in(t.dir + "/seen");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    CHECK(ss.str() == "bar/a\nbar/a\nbar/a\n"s);
+    std::ifstream in_b(t.dir + "/seen_b");
+    std::stringstream ss_b;
+    ss_b << in_b.rdbuf();
+    CHECK(ss_b.str() == "baz\nbaz\n"s);
+  }
+
   TEST_CASE("a timeout terminates the whole group, grandchildren too" * doctest::timeout(30)) {
     TempDir t;
     const std::string pidfile = t.dir + "/grandchild";
