@@ -32,9 +32,10 @@ Result<std::string> resolve_exe(const std::string& argv0, const std::string& pat
   while (start <= path.size()) {
     size_t end = path.find(':', start);
     if (end == std::string::npos) end = path.size();
-    cand.assign(path, start, end - start);
-    if (cand.empty()) cand = ".";
-    cand.append("/").append(argv0);
+    std::string_view dir(path.data() + start, end - start);
+    if (dir.empty()) dir = ".";
+    cand.clear();
+    cand.append(dir).append(1, '/').append(argv0);
     struct stat st {};
     if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       if (::access(cand.c_str(), X_OK) == 0) return cand;
