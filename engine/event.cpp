@@ -97,7 +97,15 @@ void FanOut::on_tick(std::chrono::system_clock::time_point now, Millis mono) {
 }
 
 void FanOut::flush() {
-  for (EventSink* s : sinks_) s->flush();
+  for (size_t i = 0; i < sinks_.size(); ++i)
+    if (!late_[i]) sinks_[i]->flush();
+}
+
+void FanOut::after_launch() {
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    if (late_[i]) sinks_[i]->flush();
+    sinks_[i]->after_launch();
+  }
 }
 
 void FanOut::sync() {

@@ -170,19 +170,31 @@ class EventSink {
   // step's end, a watcher's firing), or a step that is not idempotent; and at the end of the
   // run. Sinks with nothing durable to keep ignore it.
   virtual void sync() {}
+  // End of a turn, after its steps were started (every turn calls it, launching or not, and
+  // the run's end after its last flush and sync). What may trail the processes is written here,
+  // off the path from one step's end to the next one's start (FanOut's late sinks).
+  virtual void after_launch() {}
 };
 
 // Forwards every call to each added sink, in the order they were added. Does not own them.
+// A sink added as Flush::AfterLaunch (a console, a log: nothing a crash must find) is flushed
+// at after_launch() instead of flush(), so its writes overlap the steps just started.
 class FanOut final : public EventSink {
  public:
-  void add(EventSink& sink) { sinks_.push_back(&sink); }
+  enum class Flush { BeforeLaunch, AfterLaunch };
+  void add(EventSink& sink, Flush when = Flush::BeforeLaunch) {
+    sinks_.push_back(&sink);
+    late_.push_back(when == Flush::AfterLaunch);
+  }
   void on_event(const Event& event) override;
   void on_tick(std::chrono::system_clock::time_point now, Millis mono) override;
   void flush() override;
   void sync() override;
+  void after_launch() override;
 
  private:
   std::vector<EventSink*> sinks_;
+  std::vector<bool> late_;  // per sink: flushed at after_launch()
 };
 
 }  // namespace ordo

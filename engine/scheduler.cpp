@@ -177,6 +177,7 @@ void Scheduler::Impl::check_finished() {
   emit(RunFinished{result.outcome, result.counts, std::move(roots), result.duration});
   sink.flush();
   sync();
+  sink.after_launch();
 }
 
 // Nothing runs, nothing waits for a timer, yet steps are pending: they wait on each other

@@ -98,8 +98,9 @@ void Scheduler::Impl::schedule() {
       sync();
       break;
     }
-  sink.flush();  // the turn's events are out before its steps start
+  sink.flush();  // the turn's records are written before its steps start
   for (Launch& l : batch) disp.launch(std::move(l));
+  sink.after_launch();  // console and logs: while the steps run
 }
 
 void Scheduler::Impl::evaluate(int v) {

@@ -287,11 +287,13 @@ int execute_run(Session& s, const RunOptions& opts) {
   StepLogSink step_logs(paths.steps_dir);
   LogSink log_sink(*logger);
   FanOut sinks;
-  sinks.add(s.journal);  // first: a turn's records reach the kernel before anything else
-  sinks.add(step_logs);
-  if (json) sinks.add(*json);
-  sinks.add(log_sink);
-  sinks.add(console);
+  // The journal first: a turn's records reach the kernel before anything else, and before its
+  // steps start. The others write after the turn's steps started (FanOut::Flush::AfterLaunch).
+  sinks.add(s.journal);
+  sinks.add(step_logs, FanOut::Flush::AfterLaunch);
+  if (json) sinks.add(*json, FanOut::Flush::AfterLaunch);
+  sinks.add(log_sink, FanOut::Flush::AfterLaunch);
+  sinks.add(console, FanOut::Flush::AfterLaunch);
 
   SchedulerOptions sopt;
   sopt.jobs = opts.jobs > 0 ? opts.jobs

@@ -118,7 +118,7 @@ class RecordingSink final : public EventSink {
   std::vector<Event> events;
   int flushes = 0;
   std::vector<size_t> syncs;  // events.size() at each sync(): what it made durable
-  std::string calls;          // 'f' per flush(), 's' per sync(), in call order
+  std::string calls;          // 'f' per flush(), 's' per sync(), 'a' per after_launch()
   void on_event(const Event& e) override { events.push_back(e); }
   void flush() override {
     ++flushes;
@@ -128,6 +128,7 @@ class RecordingSink final : public EventSink {
     syncs.push_back(events.size());
     calls += 's';
   }
+  void after_launch() override { calls += 'a'; }
 
   template <class T>
   std::vector<T> all() const {

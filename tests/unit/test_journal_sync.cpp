@@ -82,6 +82,37 @@ TEST_SUITE("journal") {
     CHECK(calls_at_launch.substr(calls_at_launch.size() - 2) == "sf"s);
   }
 
+  TEST_CASE("a turn writes its records before its steps start, console and logs after") {
+    Run r(kChain, 4, {}, /*start_now=*/false);
+    std::string calls_at_launch;
+    r.disp.observe = [&](const Launch& l) {
+      if (l.ctx.step_id == "b") calls_at_launch = r.sink.calls;
+    };
+    r.sched->start();
+    r.finish("a", ok());
+    REQUIRE(r.running("b"));
+    // b's turn: sync, flush, then b started, then after_launch.
+    CHECK(calls_at_launch.ends_with("sf"));
+    CHECK(r.sink.calls.substr(calls_at_launch.size()) == "a"s);
+    // Through a FanOut: the journal-like sink is flushed before the launch, the late one after.
+    struct Counting final : EventSink {
+      Counting(std::string& log, char name) : log_(log), name_(name) {}
+      void flush() override { log_ += name_; }
+      void on_event(const Event&) override {}
+      std::string& log_;
+      char name_;
+    };
+    std::string log;
+    Counting early(log, 'J'), late(log, 'c');
+    FanOut fan;
+    fan.add(early);
+    fan.add(late, FanOut::Flush::AfterLaunch);
+    fan.flush();
+    CHECK(log == "J"s);
+    fan.after_launch();
+    CHECK(log == "Jc"s);
+  }
+
   TEST_CASE("a wide wave finishing costs one sync, also when slots free up one by one") {
     for (int jobs : {30, 2}) {
       INFO("-j " << jobs);
