@@ -138,6 +138,9 @@ Result<RunAs> make_run_as(const StepEnvInput& in) {
     for (const char* keep : {"TERM", "LANG", "LC_ALL"})
       if (const char* v = std::getenv(keep)) env_set(env, keep, v);
   } else {
+    size_t count = 0;
+    for (char** e = environ; e && *e; ++e) ++count;
+    env.reserve(count + 4 + in.env.size());  // + venv, ORDO_RUN_ID, ORDO_STEP: no regrowth
     for (char** e = environ; e && *e; ++e) {
       std::string_view kv(*e);
       size_t eq = kv.find('=');
