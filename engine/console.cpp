@@ -15,11 +15,18 @@ const char* kDim = "\x1b[2m";
 const char* kBold = "\x1b[1m";
 const char* kReset = "\x1b[0m";
 
+// "10:20:50", formatted once per second (a run prints thousands of lines in some seconds).
 std::string local_hms(std::chrono::system_clock::time_point t) {
+  thread_local std::time_t cached = -1;
+  thread_local std::string text;
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  return fmt::format("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (tt != cached) {
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    text = fmt::format("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached = tt;
+  }
+  return text;
 }
 
 // Elapsed time for the live view: "4.2s" under a minute, then "3m07s".
