@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "boxed.h"
 #include "duration.h"
 #include "result.h"
 #include "value.h"
@@ -38,9 +39,9 @@ struct StepRef {
 
 // `retries = 2` or `retries = { attempts = 3, backoff = "2s", max_backoff = "1m", jitter = true }`.
 struct RetryPolicy {
-  int attempts = 1;           // attempts in all (retries = N means N+1)
   Millis backoff{1000};       // wait before the 2nd attempt; doubles each time
   Millis max_backoff{60000};  // cap for the doubling
+  int attempts = 1;           // attempts in all (retries = N means N+1)
   bool jitter = false;        // randomise each wait in [wait/2, wait]
 };
 
@@ -70,6 +71,8 @@ struct LocatedText {
 };
 
 // [steps.ID]: the common keys parsed into fields; everything else is an executor parameter.
+// A plan holds one per step (100k steps: 100k of them for the whole run), so the members are
+// laid out without padding (the flags together at the end) and the rarely set texts are boxed.
 struct StepDecl {
   std::string id;
   SourceLoc loc;  // position of the [steps.ID] header (or of the id key)
@@ -82,22 +85,25 @@ struct StepDecl {
   std::vector<StepRef> on_failure;
   std::vector<StepRef> watches;  // non-empty: this step is a watcher
   std::vector<StepRef> triggered_by;
-  bool always = false;
-  bool handles = false;             // an on_failure handler whose success handles the failure
-  std::optional<LocatedText> when;  // expression text
+  Boxed<LocatedText> when;  // expression text
 
   std::optional<Millis> timeout;  // per attempt
   Millis kill_grace{10000};
   RetryPolicy retries;
-  LocatedText user;  // may contain ${...}
+  // user, venv, cwd: may contain ${...}; boxed (rarely set): unset reads as an empty text
+  // through value_or_empty().
+  Boxed<LocatedText> user;
   std::vector<EnvEntry> env;
-  LocatedText venv;
-  LocatedText cwd;
+  Boxed<LocatedText> venv;
+  Boxed<LocatedText> cwd;
   std::vector<OutputDecl> outputs;
-  bool idempotent = true;
   std::vector<std::string> tags;
 
   ValueTable params;  // executor parameters, raw (uninterpolated), with positions
+
+  bool always = false;
+  bool handles = false;  // an on_failure handler whose success handles the failure
+  bool idempotent = true;
 
   bool is_watcher() const { return !watches.empty(); }
   bool is_triggered() const { return !triggered_by.empty(); }
