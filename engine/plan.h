@@ -81,10 +81,11 @@ struct StepDecl {
   std::string description;
 
   std::vector<StepRef> requires_;  // `requires`
-  std::vector<StepRef> after;
-  std::vector<StepRef> on_failure;
-  std::vector<StepRef> watches;  // non-empty: this step is a watcher
-  std::vector<StepRef> triggered_by;
+  // The rarely given lists are boxed (8 bytes each when empty; BoxedVector, boxed.h).
+  BoxedVector<StepRef> after;
+  BoxedVector<StepRef> on_failure;
+  BoxedVector<StepRef> watches;  // non-empty: this step is a watcher
+  BoxedVector<StepRef> triggered_by;
   Boxed<LocatedText> when;  // expression text
 
   std::optional<Millis> timeout;  // per attempt
@@ -93,11 +94,11 @@ struct StepDecl {
   // user, venv, cwd: may contain ${...}; boxed (rarely set): unset reads as an empty text
   // through value_or_empty().
   Boxed<LocatedText> user;
-  std::vector<EnvEntry> env;
+  BoxedVector<EnvEntry> env;
   Boxed<LocatedText> venv;
   Boxed<LocatedText> cwd;
-  std::vector<OutputDecl> outputs;
-  std::vector<std::string> tags;
+  BoxedVector<OutputDecl> outputs;
+  BoxedVector<std::string> tags;
 
   ValueTable params;  // executor parameters, raw (uninterpolated), with positions
 
