@@ -3,9 +3,6 @@
 #include <fmt/core.h>
 
 #include <ctime>
-#include <string_view>
-#include <vector>
-
 #include "value_json.h"
 
 namespace ordo {
@@ -103,24 +100,6 @@ struct Fields {
   }
 };
 
-}  // namespace
-
-std::string format_utc_ms(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  long frac = static_cast<long>(ms % 1000);
-  if (frac < 0) {
-    frac += 1000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-}
-
-namespace {
-
 // RunStarted's step ids, written straight into the line: as a Json array each id would be a
 // heap string of its own (~64 bytes a step: 6 MB at once for 100k steps, at the run's peak).
 // Fields wrote an empty array. A string value cannot contain `"steps":[]` (its quotes are
@@ -140,6 +119,20 @@ void splice_steps(std::string& line, const std::vector<std::string>& ids) {
 }
 
 }  // namespace
+
+std::string format_utc_ms(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  long frac = static_cast<long>(ms % 1000);
+  if (frac < 0) {
+    frac += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
 
 std::string event_to_json(const Event& event) {
   Json j;
