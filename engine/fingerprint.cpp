@@ -1,9 +1,10 @@
 #include "fingerprint.h"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <random>
-#include <sstream>
+#include <string_view>
 
 #include <fmt/core.h>
 
@@ -67,9 +68,9 @@ std::string step_fingerprint(const StepDecl& decl, const PreparedStep& prepared,
       text.append(e.mode == EnvEntry::Mode::Prepend ? "prepend:" : "append:").append(e.value);
     }
   }
-  if (!decl.venv.empty()) {
+  if (decl.venv && !decl.venv->empty()) {
     const std::string* v = env_value(prepared.run_as, "VIRTUAL_ENV");
-    text.append("\nvenv\0", 6).append(v ? *v : decl.venv.text);
+    text.append("\nvenv\0", 6).append(v ? *v : decl.venv->text);
   }
   return sha256_hex(text);
 }
@@ -79,9 +80,14 @@ Result<std::vector<FileDigest>> digest_files(const std::vector<std::string>& pat
   for (const std::string& p : paths) {
     std::ifstream in(p, std::ios::binary);
     if (!in) return make_error("cannot read " + p);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    out.push_back({p, sha256_hex(ss.str())});
+    // In chunks: a plan of 100k steps is ~8 MB, which a whole-file string (and its copies
+    // while growing) would add to the run's resident memory for good.
+    Sha256 h;
+    std::array<char, 65536> buf;
+    while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+      h.update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+    if (in.bad()) return make_error("cannot read " + p);
+    out.push_back({p, h.finish_hex()});
   }
   return out;
 }

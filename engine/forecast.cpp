@@ -91,9 +91,9 @@ std::string action_of(const StepDecl& s, const Scope& scope) {
   }
   if (action.size() > 160) action = action.substr(0, 157) + "...";
   std::string prefix = s.kind;
-  if (!s.user.empty()) {
-    auto t = Template::parse(s.user.text, s.user.loc);
-    std::string user = s.user.text;
+  if (s.user && !s.user->empty()) {
+    auto t = Template::parse(s.user->text, s.user->loc);
+    std::string user = s.user->text;
     if (t.ok())
       if (auto u = t->render(scope); u.ok()) user = u.value();
     prefix += " as " + user;

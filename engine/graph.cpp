@@ -124,6 +124,12 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
   // A hash index for the lookups here (index() is a binary search: too many cache misses).
   const StepIndex by_id(plan);  // the first of duplicate ids wins
   std::vector<const SourceLoc*> edge_loc;
+  size_t refs_total = 0;  // an upper bound of the edges: grown by doubling, the vectors would
+  for (const StepDecl& s : plan.steps)  // leave their smaller copies behind as free blocks
+    refs_total += s.requires_.size() + s.after.size() + s.on_failure.size() + s.watches.size() +
+                  s.triggered_by.size();
+  g.edges_.reserve(refs_total);
+  edge_loc.reserve(refs_total);
   std::vector<int> last_to(static_cast<size_t>(n) * kEdgeKinds, -1);  // (from, kind) -> to
   for (int b = 0; b < n; ++b) {
     const StepDecl& s = plan.steps[b];
@@ -168,8 +174,27 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
     }
   }
 
-  // Cycles: BGL's depth_first_search is iterative; roots and out-edges in declaration order.
+  // Kahn's algorithm; among ready steps the earliest declared first. It orders every step
+  // exactly when the graph has no cycle, so the DFS below (and BGL's copy of the graph, a
+  // vector per step) is only needed to name the cycles of a plan that has some.
   {
+    std::vector<int> indeg(n, 0);
+    for (const Edge& e : g.edges_) ++indeg[e.to];
+    std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+    for (int v = 0; v < n; ++v)
+      if (indeg[v] == 0) ready.push(v);
+    g.topo_.reserve(n);
+    while (!ready.empty()) {
+      int v = ready.top();
+      ready.pop();
+      g.topo_.push_back(v);
+      for (int ei : g.out_edges(v))
+        if (--indeg[g.edges_[ei].to] == 0) ready.push(g.edges_[ei].to);
+    }
+  }
+
+  // Cycles: BGL's depth_first_search is iterative; roots and out-edges in declaration order.
+  if (static_cast<int>(g.topo_.size()) != n) {
     Bgl bgl(static_cast<size_t>(n));
     for (const Edge& e : g.edges_) boost::add_edge(e.from, e.to, bgl);
     CycleState state;
@@ -185,25 +210,8 @@ std::optional<Graph> Graph::build(const Plan& plan, Diagnostics& diags) {
     }
     if (state.truncated)
       diags.note(plan.loc, "more dependency cycles exist; fix these and check again");
-    if (!state.cycles.empty()) return std::nullopt;
-  }
-
-  // Kahn's algorithm; among ready steps the earliest declared first.
-  std::vector<int> indeg(n, 0);
-  for (const Edge& e : g.edges_) ++indeg[e.to];
-  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
-  for (int v = 0; v < n; ++v)
-    if (indeg[v] == 0) ready.push(v);
-  g.topo_.reserve(n);
-  while (!ready.empty()) {
-    int v = ready.top();
-    ready.pop();
-    g.topo_.push_back(v);
-    for (int ei : g.out_edges(v))
-      if (--indeg[g.edges_[ei].to] == 0) ready.push(g.edges_[ei].to);
-  }
-  if (static_cast<int>(g.topo_.size()) != n) {  // unreachable when the DFS found no cycle
-    diags.error(plan.loc, "dependency cycle (internal: topological sort incomplete)");
+    if (state.cycles.empty())  // unreachable: an incomplete order means a cycle
+      diags.error(plan.loc, "dependency cycle (internal: topological sort incomplete)");
     return std::nullopt;
   }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "boxed.h"
 #include "duration.h"
 #include "result.h"
 #include "value.h"
@@ -38,9 +39,9 @@ struct StepRef {
 
 // `retries = 2` or `retries = { attempts = 3, backoff = "2s", max_backoff = "1m", jitter = true }`.
 struct RetryPolicy {
-  int attempts = 1;           // attempts in all (retries = N means N+1)
   Millis backoff{1000};       // wait before the 2nd attempt; doubles each time
   Millis max_backoff{60000};  // cap for the doubling
+  int attempts = 1;           // attempts in all (retries = N means N+1)
   bool jitter = false;        // randomise each wait in [wait/2, wait]
 };
 
@@ -70,6 +71,8 @@ struct LocatedText {
 };
 
 // [steps.ID]: the common keys parsed into fields; everything else is an executor parameter.
+// A plan holds one per step (100k steps: 100k of them for the whole run), so the members are
+// laid out without padding (the flags together at the end) and the rarely set texts are boxed.
 struct StepDecl {
   std::string id;
   SourceLoc loc;  // position of the [steps.ID] header (or of the id key)
@@ -78,26 +81,30 @@ struct StepDecl {
   std::string description;
 
   std::vector<StepRef> requires_;  // `requires`
-  std::vector<StepRef> after;
-  std::vector<StepRef> on_failure;
-  std::vector<StepRef> watches;  // non-empty: this step is a watcher
-  std::vector<StepRef> triggered_by;
-  bool always = false;
-  bool handles = false;             // an on_failure handler whose success handles the failure
-  std::optional<LocatedText> when;  // expression text
+  // The rarely given lists are boxed (8 bytes each when empty; BoxedVector, boxed.h).
+  BoxedVector<StepRef> after;
+  BoxedVector<StepRef> on_failure;
+  BoxedVector<StepRef> watches;  // non-empty: this step is a watcher
+  BoxedVector<StepRef> triggered_by;
+  Boxed<LocatedText> when;  // expression text
 
   std::optional<Millis> timeout;  // per attempt
   Millis kill_grace{10000};
   RetryPolicy retries;
-  LocatedText user;  // may contain ${...}
-  std::vector<EnvEntry> env;
-  LocatedText venv;
-  LocatedText cwd;
-  std::vector<OutputDecl> outputs;
-  bool idempotent = true;
-  std::vector<std::string> tags;
+  // user, venv, cwd: may contain ${...}; boxed (rarely set): unset reads as an empty text
+  // through value_or_empty().
+  Boxed<LocatedText> user;
+  BoxedVector<EnvEntry> env;
+  Boxed<LocatedText> venv;
+  Boxed<LocatedText> cwd;
+  BoxedVector<OutputDecl> outputs;
+  BoxedVector<std::string> tags;
 
   ValueTable params;  // executor parameters, raw (uninterpolated), with positions
+
+  bool always = false;
+  bool handles = false;  // an on_failure handler whose success handles the failure
+  bool idempotent = true;
 
   bool is_watcher() const { return !watches.empty(); }
   bool is_triggered() const { return !triggered_by.empty(); }

@@ -19,6 +19,7 @@
 // "not triggered", a watcher whose steps never ran "none of the watched steps ran".
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +33,7 @@
 
 namespace ordo {
 
-enum class Phase {
+enum class Phase : uint8_t {
   Pending,    // waiting for its dependencies (or, triggered steps, for a firing)
   Queued,     // ready, `when` true, waiting for a -j slot
   Running,    // an attempt is running
@@ -40,31 +41,33 @@ enum class Phase {
   Done,       // settled: status (and skip kind/reason) final
 };
 
+// One per step for the whole run (RunState holds N of them): the members are ordered by size,
+// strings and tables first, the one-byte flags last, so no padding is spent between them.
 struct StepRun {
-  Phase phase = Phase::Pending;
   // The result: final once phase == Done. A triggered step that ran and may run again keeps its
   // last run's result here while Pending (has_result).
-  bool has_result = false;
-  StepStatus status = StepStatus::Skipped;
-  SkipKind skip_kind = SkipKind::NotApplicable;  // when status == Skipped
-  std::string reason;                            // skip reason, when status == Skipped
-  int cause = -1;  // root-cause step: itself for a failure, the failure behind a Blocked skip
-  int exit_code = -1;
-  std::string message;  // the outcome's message (failures: "exit code 1")
-  ValueTable outputs;   // `steps.ID.outputs.*`
-
-  int attempt = 0;                // attempts started in the current run of the step
-  int runs = 0;                   // runs finished (a triggered step runs once per firing)
-  bool started = false;           // some attempt has started
-  int fired = 0;                  // watchers: firings so far (`steps.ID.fired`)
-  int pending_triggers = 0;       // triggered steps: firings not yet answered by a run
-  std::string last_skip_reason;   // triggered steps: why the last firing did not run it
-  bool handled = false;           // a failure answered by a successful `handles = true` handler
-  bool awaiting_handler = false;  // a failure whose `handles = true` handlers have not settled
+  std::string reason;            // skip reason, when status == Skipped
+  std::string message;           // the outcome's message (failures: "exit code 1")
+  std::string last_skip_reason;  // triggered steps: why the last firing did not run it
+  ValueTable outputs;            // `steps.ID.outputs.*`
 
   std::optional<Clock::time_point> first_start;  // first attempt of the current run
-  std::optional<Clock::time_point> end;          // when it settled
   std::optional<Clock::time_point> retry_at;     // RetryWait: when the next attempt starts
+
+  StepStatus status = StepStatus::Skipped;
+  SkipKind skip_kind = SkipKind::NotApplicable;  // when status == Skipped
+  int cause = -1;  // root-cause step: itself for a failure, the failure behind a Blocked skip
+  int exit_code = -1;
+  int attempt = 0;           // attempts started in the current run of the step
+  int runs = 0;              // runs finished (a triggered step runs once per firing)
+  int fired = 0;             // watchers: firings so far (`steps.ID.fired`)
+  int pending_triggers = 0;  // triggered steps: firings not yet answered by a run
+
+  Phase phase = Phase::Pending;
+  bool has_result = false;
+  bool started = false;           // some attempt has started
+  bool handled = false;           // a failure answered by a successful `handles = true` handler
+  bool awaiting_handler = false;  // a failure whose `handles = true` handlers have not settled
 };
 
 class RunState {

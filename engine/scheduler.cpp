@@ -128,7 +128,6 @@ void Scheduler::Impl::mark_all_dirty() {
 void Scheduler::Impl::set_done(int v) {
   if (st[v].phase != Phase::Done) ++done_count;
   st[v].phase = Phase::Done;
-  st[v].end = clock.now();
 }
 
 // v settled (or started, for watchers): wake the steps that wait on it.

@@ -20,6 +20,7 @@ void Scheduler::Impl::start() {
   rs.path = in.plan.path;
   if (auto h = in.facts.find("hostname"); h != in.facts.end()) rs.host = h->second;
   rs.jobs = opt.jobs;
+  rs.steps.reserve(in.plan.steps.size());
   for (const StepDecl& s : in.plan.steps) rs.steps.push_back(s.id);
   for (const VarDecl& vd : in.plan.vars) {
     auto it = in.vars.find(vd.name);

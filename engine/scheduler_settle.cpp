@@ -54,7 +54,6 @@ void Scheduler::Impl::finish_run(int v, StepStatus status) {
   mark_unsynced(v);
   if (decl(v).is_triggered() && !decl(v).is_watcher()) {
     s.phase = Phase::Pending;  // may run again on the next firing; decide() settles it
-    s.end = clock.now();
     mark_dirty(v);
   } else {
     set_done(v);

@@ -42,9 +42,9 @@ std::string TagFilter::describe() const {
 }
 
 Result<std::vector<std::string>> select_steps(const Plan& plan, const TagFilter& filter) {
+  if (filter.empty()) return std::vector<std::string>{};  // every step selected
   const size_t n = plan.steps.size();
   std::vector<std::string> reason(n);
-  if (filter.empty()) return reason;
   std::set<std::string> tag_set;
   for (const StepDecl& s : plan.steps) tag_set.insert(s.tags.begin(), s.tags.end());
   const std::vector<std::string> known(tag_set.begin(), tag_set.end());

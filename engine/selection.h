@@ -27,7 +27,8 @@ struct TagFilter {
   std::string describe() const;
 };
 
-// By step index: "" when selected, else why not. Errors: a tag no step has (with a suggestion
+// By step index: "" when selected, else why not; empty (no string per step) when the filter is
+// empty and every step is selected. Errors: a tag no step has (with a suggestion
 // and the known tags), a filter that leaves no step selected.
 Result<std::vector<std::string>> select_steps(const Plan& plan, const TagFilter& filter);
 

@@ -86,13 +86,13 @@ Result<PreparedStep> prepare_step(const StepDecl& step, const Executor& executor
 
   StepEnvInput env;
   env.step_id = step.id;
-  auto user = render_text(step.user, scope);
+  auto user = render_text(step.user.value_or_empty(), scope);
   if (!user.ok()) return make_error("`user`: " + user.error().str());
   env.user = std::move(user).value();
-  auto venv = render_text(step.venv, scope);
+  auto venv = render_text(step.venv.value_or_empty(), scope);
   if (!venv.ok()) return make_error("`venv`: " + venv.error().str());
   env.venv = std::move(venv).value();
-  auto cwd = render_text(step.cwd, scope);
+  auto cwd = render_text(step.cwd.value_or_empty(), scope);
   if (!cwd.ok()) return make_error("`cwd`: " + cwd.error().str());
   env.cwd = std::move(cwd).value();
   for (const EnvEntry& e : step.env) {
@@ -111,9 +111,8 @@ Result<PreparedStep> prepare_step(const StepDecl& step, const Executor& executor
 std::vector<std::string> referenced_steps(const StepDecl& step, const std::vector<Ref>& when_refs) {
   std::vector<std::string> ids;
   for (const auto& [name, value] : step.params) add_refs_of_value(value, ids);
-  add_refs_of_string(step.user.text, step.user.loc, ids);
-  add_refs_of_string(step.venv.text, step.venv.loc, ids);
-  add_refs_of_string(step.cwd.text, step.cwd.loc, ids);
+  for (const Boxed<LocatedText>* t : {&step.user, &step.venv, &step.cwd})
+    if (*t) add_refs_of_string((*t)->text, (*t)->loc, ids);
   for (const EnvEntry& e : step.env) add_refs_of_string(e.value, e.loc, ids);
   for (const Ref& r : when_refs)
     if (r.kind != Ref::Kind::Var && r.kind != Ref::Kind::Fact) ids.push_back(r.step);

@@ -65,14 +65,19 @@ SourceLoc Source::content_loc(SourceLoc loc) {
 }
 
 size_t Source::offset_of(int line, int col) {
-  if (line_starts_.empty()) {
-    line_starts_.reserve(1 + static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n')));
-    line_starts_.push_back(0);
-    for (size_t i = 0; i < text_.size(); ++i)
-      if (text_[i] == '\n') line_starts_.push_back(i + 1);
+  if (line < 1) return std::string_view::npos;
+  while (cursor_line_ < line) {  // forward: past the next newline
+    size_t nl = text_.find('\n', cursor_start_);
+    if (nl == std::string_view::npos) return std::string_view::npos;  // no such line
+    cursor_start_ = nl + 1;
+    ++cursor_line_;
   }
-  if (line < 1 || static_cast<size_t>(line) > line_starts_.size()) return std::string_view::npos;
-  size_t off = line_starts_[static_cast<size_t>(line) - 1];
+  while (cursor_line_ > line) {  // back: text_[cursor_start_ - 1] ends the line before
+    size_t nl = cursor_start_ < 2 ? std::string_view::npos : text_.rfind('\n', cursor_start_ - 2);
+    cursor_start_ = nl == std::string_view::npos ? 0 : nl + 1;
+    --cursor_line_;
+  }
+  size_t off = cursor_start_;
   for (int c = 1; c < col && off < text_.size(); ++c) {
     ++off;  // skip UTF-8 continuation bytes: toml++ counts columns in code points
     while (off < text_.size() && (static_cast<unsigned char>(text_[off]) & 0xC0) == 0x80) ++off;

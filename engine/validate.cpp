@@ -99,9 +99,9 @@ class Validator {
 
     // Interpolated strings: params, user, venv, cwd, env values.
     for (const auto& [key, v] : s.params) check_value_refs(i, v);
-    check_text_refs(i, s.user);
-    check_text_refs(i, s.venv);
-    check_text_refs(i, s.cwd);
+    check_text_refs(i, s.user.value_or_empty());
+    check_text_refs(i, s.venv.value_or_empty());
+    check_text_refs(i, s.cwd.value_or_empty());
     for (const auto& e : s.env) check_text_refs(i, LocatedText{e.value, e.loc});
 
     if (s.when) check_when(i, *s.when);

@@ -309,7 +309,7 @@ class PipExecutor final : public Executor {
     if (programs.size() > 1)
       diags.error(key_loc_of(programs[1]->second),
                   "give `pip` or `python`, not both (`python` runs `PYTHON -m pip`)");
-    if (programs.empty() && step.venv.empty())
+    if (programs.empty() && (!step.venv || step.venv->empty()))
       diags.error(step.loc, "a pip step needs `venv`, `pip` or `python`: which pip to run");
   }
 

@@ -306,7 +306,7 @@ int execute_run(Session& s, const RunOptions& opts) {
   sopt.plan_files = s.files;
   sopt.plan_digest = combined_digest(s.files);
   sopt.resume = s.resume;
-  sopt.unselected = s.unselected;
+  sopt.unselected = std::move(s.unselected);  // read by nothing after this
   sopt.only_tags = s.tags.only;
   sopt.skip_tags = s.tags.skip;
 

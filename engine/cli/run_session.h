@@ -47,8 +47,10 @@ struct Session {
   std::string salt;               // fingerprint salt (run_vars.h)
   std::vector<FileDigest> files;  // the plan's files and their digests
   const ResumeSeed* resume = nullptr;
-  TagFilter tags;                       // the run's --only-tags/--skip-tags
-  std::vector<std::string> unselected;  // by step index: why it is left out ("" selected)
+  TagFilter tags;  // the run's --only-tags/--skip-tags
+  // By step index: why it is left out ("" selected); empty when every step is selected.
+  // execute_run() moves it into the scheduler's options.
+  std::vector<std::string> unselected;
 };
 
 // Runs it; returns the exit code (0 succeeded, 1 failed, 3 refused, 130 interrupted).

@@ -32,7 +32,7 @@ std::pair<std::string, std::string> command_of(const StepDecl* d, const StepReco
     for (const auto& [k, v] : d->params)
       text += (text.empty() ? "" : "\n") + k + " = " + (secret(k) ? "\"***\"" : v.to_string());
   }
-  if (!d->user.empty()) text = "# as user " + d->user.text + "\n" + text;
+  if (d->user && !d->user->empty()) text = "# as user " + d->user->text + "\n" + text;
   return {text, "from the plan; ${…} not expanded"};
 }
 

@@ -37,7 +37,7 @@ struct StepBuilder {
     return *this;
   }
   StepBuilder& venv(const std::string& path) {
-    s.venv = {path, {"t.toml", line++, 8}};
+    s.venv = ordo::LocatedText{path, {"t.toml", line++, 8}};
     return *this;
   }
   StepBuilder& watches(const std::string& id) {

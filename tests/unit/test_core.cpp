@@ -1,8 +1,9 @@
-// Unit tests: Result, Diagnostics, Value, durations, suggestions.
+// Unit tests: Result, Diagnostics, Value, durations, suggestions, Boxed.
 #include <doctest/doctest.h>
 
 #include <sstream>
 
+#include "boxed.h"
 #include "diagnostics.h"
 #include "duration.h"
 #include "value.h"
@@ -11,6 +12,83 @@ using namespace ordo;
 using namespace std::string_literals;
 
 TEST_SUITE("core") {
+  TEST_CASE("Boxed is an optional on the heap: empty, set, deep copies, moves, resets") {
+    static_assert(sizeof(Boxed<std::string>) == sizeof(void*));
+    Boxed<std::string> b;
+    CHECK_FALSE(b);
+    CHECK_FALSE(b.has_value());
+    CHECK(b.value_or_empty() == ""s);
+
+    b = "first"s;
+    REQUIRE(b);
+    CHECK(*b == "first"s);
+    CHECK(b->size() == 5);
+    CHECK(b.value_or_empty() == "first"s);
+    const std::string* where = &*b;
+    b = "second"s;  // assigning to a set box reuses its T
+    CHECK(&*b == where);
+    CHECK(*b == "second"s);
+
+    Boxed<std::string> copy = b;  // deep: a T of its own
+    REQUIRE(copy);
+    CHECK(&*copy != &*b);
+    *copy += "!";
+    CHECK(*b == "second"s);
+    CHECK(*copy == "second!"s);
+    copy = b;
+    CHECK(*copy == "second"s);
+    Boxed<std::string> none;
+    copy = none;
+    CHECK_FALSE(copy);
+
+    Boxed<std::string> moved = std::move(b);  // the pointer moves: same T
+    REQUIRE(moved);
+    CHECK(&*moved == where);
+    moved.reset();
+    CHECK_FALSE(moved);
+    CHECK(moved.value_or_empty().empty());
+  }
+
+  TEST_CASE("BoxedVector reads like its vector, holds nothing while empty, copies deeply") {
+    static_assert(sizeof(BoxedVector<std::string>) == sizeof(void*));
+    BoxedVector<std::string> v;
+    CHECK(v.empty());
+    CHECK(v.size() == 0);
+    CHECK(v.begin() == v.end());
+    for (std::string& s : v) FAIL("an empty box has no element: " << s);
+    const std::vector<std::string>& none = v;  // converts to the vector it stands for
+    CHECK(none.empty());
+
+    v.push_back("a");
+    v.emplace_back(2, 'b');
+    REQUIRE(v.size() == 2);
+    CHECK(v.front() == "a"s);
+    CHECK(v.back() == "bb"s);
+    CHECK(v[1] == "bb"s);
+    std::string joined;
+    for (const std::string& s : v) joined += s;
+    CHECK(joined == "abb"s);
+    const std::vector<std::string>& as_vector = v;
+    CHECK(as_vector == std::vector<std::string>{"a", "bb"});
+
+    BoxedVector<std::string> copy = v;  // deep
+    copy.mut().push_back("c");
+    CHECK(v.size() == 2);
+    CHECK(copy.size() == 3);
+    for (std::string& s : copy) s += "!";
+    CHECK(copy[0] == "a!"s);
+    CHECK(v[0] == "a"s);
+
+    copy = std::vector<std::string>{};  // an empty vector empties the box
+    CHECK(copy.empty());
+    copy = {"x", "y"};
+    CHECK(copy.size() == 2);
+    BoxedVector<std::string> moved = std::move(copy);
+    CHECK(moved.size() == 2);
+    moved.clear();
+    CHECK(moved.empty());
+  }
+
   TEST_CASE("durations parse in every unit and combination") {
     CHECK(parse_duration("500ms").value() == Millis(500));
     CHECK(parse_duration("5s").value() == Millis(5000));

@@ -211,7 +211,7 @@ TEST_SUITE("run_colors") {
     Plan p = f.plan;
     p.steps.erase(p.steps.begin() + p.step_index("end-blockers"));
     for (StepDecl& s : p.steps)
-      std::erase_if(s.after, [](const StepRef& r) { return r.id == "end-blockers"; });
+      std::erase_if(s.after.mut(), [](const StepRef& r) { return r.id == "end-blockers"; });
     Diagnostics d;
     auto g = Graph::build(p, d);
     REQUIRE(g.has_value());

@@ -223,6 +223,35 @@ TEST_SUITE("run_output") {
     CHECK(fin["root_causes"].is_array());
   }
 
+  TEST_CASE("events JSON: run_started lists every step id in order, escaped like any string") {
+    RunStarted rs;
+    rs.run_id = "r1";
+    rs.plan = "p";
+    rs.path = "say \"steps\":[] here";  // the member's text inside a value changes nothing
+    rs.jobs = 2;
+    rs.steps = {"a", "b\"q", "c\\d", "e"};
+    rs.vars = {{"steps", Value(ValueList{})}};  // a variable named like the member
+    rs.digest = "d";
+    const std::string line = event_to_json(ev(RunStarted(rs), 5));
+    nlohmann::ordered_json want;  // what the Json of the whole event writes
+    want["v"] = 1;
+    want["t"] = "run_started";
+    want["ts"] = "2026-11-26T01:02:03.461Z";
+    want["mono_ms"] = 5;
+    want["run"] = "r1";
+    want["plan"] = "p";
+    want["path"] = rs.path;
+    want["host"] = "";
+    want["jobs"] = 2;
+    want["steps"] = rs.steps;
+    want["vars"] = {{"steps", nlohmann::ordered_json::array()}};
+    want["digest"] = "d";
+    want["files"] = nlohmann::ordered_json::array();
+    CHECK(line == want.dump());
+    rs.steps.clear();
+    CHECK(nlohmann::json::parse(event_to_json(ev(RunStarted(rs), 5)))["steps"].empty());
+  }
+
   TEST_CASE("events JSON: invalid UTF-8 in output is replaced, not an error") {
     std::string line = event_to_json(ev(StepOutput{"a", OutputStream::Stderr, "bad \xff byte"}));
     auto j = nlohmann::json::parse(line);
