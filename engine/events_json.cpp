@@ -26,7 +26,7 @@ struct Fields {
     j["path"] = b.path;
     j["host"] = b.host;
     j["jobs"] = b.jobs;
-    j["steps"] = Json::array();  // the ids are spliced in by event_to_json (splice_steps)
+    j["steps"] = Json::array();  // the ids are spliced in by event_to_json_generic (splice_steps)
     j["vars"] = to_json(b.vars);
     j["digest"] = b.digest;
     Json files = Json::array();
