@@ -10,9 +10,12 @@ std::string Diagnostic::str() const {
   std::string prefix;
   if (!loc.file.empty() || loc.known()) prefix = loc.str() + ": ";
   switch (severity) {
-    case Severity::Error: return prefix + message;
-    case Severity::Warning: return prefix + "warning: " + message;
-    case Severity::Note: return prefix + "note: " + message;
+    case Severity::Error:
+      return prefix + message;
+    case Severity::Warning:
+      return prefix + "warning: " + message;
+    case Severity::Note:
+      return prefix + "note: " + message;
   }
   return prefix + message;
 }
@@ -30,7 +33,9 @@ void Diagnostics::append(const Diagnostics& other) {
   items_.insert(items_.end(), other.items_.begin(), other.items_.end());
 }
 
-bool Diagnostics::has_errors() const { return error_count() > 0; }
+bool Diagnostics::has_errors() const {
+  return error_count() > 0;
+}
 
 size_t Diagnostics::error_count() const {
   return std::count_if(items_.begin(), items_.end(),

@@ -20,7 +20,8 @@ Result<Millis> parse_duration(std::string_view text) {
     long long n = 0;
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
       n = n * 10 + (s[i] - '0');
-      if (n > 1000LL * 1000 * 1000 * 1000) return make_error("duration too large: \"" + std::string(text) + "\"");
+      if (n > 1000LL * 1000 * 1000 * 1000)
+        return make_error("duration too large: \"" + std::string(text) + "\"");
       ++i;
     }
     while (i < s.size() && s[i] == ' ') ++i;
@@ -28,13 +29,19 @@ Result<Millis> parse_duration(std::string_view text) {
     while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
     std::string_view unit = s.substr(u, i - u);
     long long mult;
-    if (unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m") mult = 60 * 1000;
-    else if (unit == "h") mult = 3600 * 1000;
-    else if (unit == "d") mult = 24LL * 3600 * 1000;
+    if (unit == "ms")
+      mult = 1;
+    else if (unit == "s")
+      mult = 1000;
+    else if (unit == "m")
+      mult = 60 * 1000;
+    else if (unit == "h")
+      mult = 3600 * 1000;
+    else if (unit == "d")
+      mult = 24LL * 3600 * 1000;
     else if (unit.empty())
-      return make_error("bad duration \"" + std::string(text) + "\": a number needs a unit; " + kExpect);
+      return make_error("bad duration \"" + std::string(text) + "\": a number needs a unit; " +
+                        kExpect);
     else
       return make_error("bad duration \"" + std::string(text) + "\": unknown unit '" +
                         std::string(unit) + "'; " + kExpect);

@@ -4,12 +4,18 @@ namespace ordo {
 
 const char* var_type_name(VarType t) {
   switch (t) {
-    case VarType::String: return "string";
-    case VarType::Bool: return "bool";
-    case VarType::Int: return "int";
-    case VarType::Path: return "path";
-    case VarType::List: return "list";
-    case VarType::Duration: return "duration";
+    case VarType::String:
+      return "string";
+    case VarType::Bool:
+      return "bool";
+    case VarType::Int:
+      return "int";
+    case VarType::Path:
+      return "path";
+    case VarType::List:
+      return "list";
+    case VarType::Duration:
+      return "duration";
   }
   return "?";
 }
@@ -43,10 +49,9 @@ const VarDecl* Plan::find_var(std::string_view name) const {
 
 const std::vector<std::string>& common_step_keys() {
   static const std::vector<std::string> keys = {
-      "kind",    "description", "requires", "after",      "on_failure", "always",
-      "watches", "triggered_by", "when",    "timeout",    "kill_grace", "retries",
-      "user",    "env",          "venv",    "cwd",        "outputs",    "idempotent",
-      "tags",    "handles"};
+      "kind",         "description", "requires", "after",      "on_failure", "always", "watches",
+      "triggered_by", "when",        "timeout",  "kill_grace", "retries",    "user",   "env",
+      "venv",         "cwd",         "outputs",  "idempotent", "tags",       "handles"};
   return keys;
 }
 

@@ -2,7 +2,9 @@
 
 namespace ordo {
 
-void Registry::add(std::unique_ptr<Executor> executor) { executors_.push_back(std::move(executor)); }
+void Registry::add(std::unique_ptr<Executor> executor) {
+  executors_.push_back(std::move(executor));
+}
 
 const Executor* Registry::find(std::string_view kind) const {
   for (const auto& e : executors_)

@@ -6,16 +6,26 @@ namespace ordo {
 
 const char* param_type_name(ParamType t) {
   switch (t) {
-    case ParamType::String: return "string";
-    case ParamType::Bool: return "bool";
-    case ParamType::Int: return "integer";
-    case ParamType::Duration: return "duration";
-    case ParamType::Path: return "path";
-    case ParamType::StringList: return "list of strings";
-    case ParamType::StringOrList: return "string or list of strings";
-    case ParamType::Table: return "table";
-    case ParamType::List: return "list";
-    case ParamType::Any: return "string, integer, bool or list";
+    case ParamType::String:
+      return "string";
+    case ParamType::Bool:
+      return "bool";
+    case ParamType::Int:
+      return "integer";
+    case ParamType::Duration:
+      return "duration";
+    case ParamType::Path:
+      return "path";
+    case ParamType::StringList:
+      return "list of strings";
+    case ParamType::StringOrList:
+      return "string or list of strings";
+    case ParamType::Table:
+      return "table";
+    case ParamType::List:
+      return "list";
+    case ParamType::Any:
+      return "string, integer, bool or list";
   }
   return "?";
 }
@@ -98,8 +108,8 @@ void check_params(const ExecutorSpec& spec, const StepDecl& step, Diagnostics& d
     const ParamSpec* p = spec.find(key);
     SourceLoc at = value.key_loc.known() ? value.key_loc : value.loc;
     if (!p) {
-      std::string msg = "unknown key '" + key + "' in step '" + step.id + "' (kind '" + spec.kind +
-                        "')";
+      std::string msg =
+          "unknown key '" + key + "' in step '" + step.id + "' (kind '" + spec.kind + "')";
       std::string s = closest_match(key, candidates);
       if (!s.empty()) msg += " (did you mean '" + s + "'?)";
       diags.error(at, msg);

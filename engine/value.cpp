@@ -6,13 +6,20 @@ namespace ordo {
 
 const char* value_kind_name(ValueKind k) {
   switch (k) {
-    case ValueKind::Null: return "nothing";
-    case ValueKind::Bool: return "boolean";
-    case ValueKind::Int: return "integer";
-    case ValueKind::Double: return "float";
-    case ValueKind::String: return "string";
-    case ValueKind::List: return "list";
-    case ValueKind::Table: return "table";
+    case ValueKind::Null:
+      return "nothing";
+    case ValueKind::Bool:
+      return "boolean";
+    case ValueKind::Int:
+      return "integer";
+    case ValueKind::Double:
+      return "float";
+    case ValueKind::String:
+      return "string";
+    case ValueKind::List:
+      return "list";
+    case ValueKind::Table:
+      return "table";
   }
   return "?";
 }
@@ -53,11 +60,21 @@ static std::string json_escape(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -73,11 +90,16 @@ static std::string json_escape(const std::string& s) {
 
 std::string Value::to_string() const {
   switch (kind()) {
-    case ValueKind::Null: return "null";
-    case ValueKind::Bool: return as_bool() ? "true" : "false";
-    case ValueKind::Int: return std::to_string(as_int());
-    case ValueKind::Double: return format_double(as_double());
-    case ValueKind::String: return json_escape(as_string());
+    case ValueKind::Null:
+      return "null";
+    case ValueKind::Bool:
+      return as_bool() ? "true" : "false";
+    case ValueKind::Int:
+      return std::to_string(as_int());
+    case ValueKind::Double:
+      return format_double(as_double());
+    case ValueKind::String:
+      return json_escape(as_string());
     case ValueKind::List: {
       std::string out = "[";
       for (size_t i = 0; i < as_list().size(); ++i) {
@@ -102,8 +124,10 @@ std::string Value::to_string() const {
 
 std::string Value::to_text() const {
   switch (kind()) {
-    case ValueKind::Null: return "";
-    case ValueKind::String: return as_string();
+    case ValueKind::Null:
+      return "";
+    case ValueKind::String:
+      return as_string();
     case ValueKind::List: {
       std::string out;
       for (size_t i = 0; i < as_list().size(); ++i) {
@@ -112,17 +136,23 @@ std::string Value::to_text() const {
       }
       return out;
     }
-    default: return to_string();
+    default:
+      return to_string();
   }
 }
 
 std::string Value::to_json() const {
   switch (kind()) {
-    case ValueKind::Null: return "null";
-    case ValueKind::Bool: return as_bool() ? "true" : "false";
-    case ValueKind::Int: return std::to_string(as_int());
-    case ValueKind::Double: return format_double(as_double());
-    case ValueKind::String: return json_escape(as_string());
+    case ValueKind::Null:
+      return "null";
+    case ValueKind::Bool:
+      return as_bool() ? "true" : "false";
+    case ValueKind::Int:
+      return std::to_string(as_int());
+    case ValueKind::Double:
+      return format_double(as_double());
+    case ValueKind::String:
+      return json_escape(as_string());
     case ValueKind::List: {
       std::string out = "[";
       for (size_t i = 0; i < as_list().size(); ++i) {
@@ -162,11 +192,16 @@ bool Value::same_as(const Value& other) const {
         if (a[i].first != b[i].first || !a[i].second.same_as(b[i].second)) return false;
       return true;
     }
-    case ValueKind::Null: return true;
-    case ValueKind::Bool: return as_bool() == other.as_bool();
-    case ValueKind::Int: return as_int() == other.as_int();
-    case ValueKind::Double: return as_double() == other.as_double();
-    case ValueKind::String: return as_string() == other.as_string();
+    case ValueKind::Null:
+      return true;
+    case ValueKind::Bool:
+      return as_bool() == other.as_bool();
+    case ValueKind::Int:
+      return as_int() == other.as_int();
+    case ValueKind::Double:
+      return as_double() == other.as_double();
+    case ValueKind::String:
+      return as_string() == other.as_string();
   }
   return false;
 }
