@@ -1,5 +1,7 @@
 #include "duration.h"
 
+#include <fmt/core.h>
+
 #include <cctype>
 
 namespace ordo {
@@ -55,17 +57,17 @@ Result<Millis> parse_duration(std::string_view text) {
 std::string format_duration(Millis d) {
   long long ms = d.count();
   if (ms < 0) return "-" + format_duration(Millis(-ms));
-  if (ms < 1000) return std::to_string(ms) + "ms";
+  if (ms < 1000) return fmt::format("{}ms", ms);
   if (ms < 60000) {
     long long s = ms / 1000, frac = (ms % 1000) / 100;
-    return std::to_string(s) + (frac ? "." + std::to_string(frac) : "") + "s";
+    return frac ? fmt::format("{}.{}s", s, frac) : fmt::format("{}s", s);
   }
   long long total_s = ms / 1000;
   long long h = total_s / 3600, m = (total_s % 3600) / 60, s = total_s % 60;
   std::string out;
-  if (h) out += std::to_string(h) + "h";
-  if (m) out += std::to_string(m) + "m";
-  if (s) out += std::to_string(s) + "s";
+  if (h) out += fmt::format("{}h", h);
+  if (m) out += fmt::format("{}m", m);
+  if (s) out += fmt::format("{}s", s);
   return out;
 }
 
