@@ -368,31 +368,34 @@ case_lock() {
 case_reload() {
   # Counts "binary reloading" (one line per graceful reload, logged before the workers are
   # respawned: a late "reloading done" of the previous reload must not count as the next one).
-  # Waits are long because respawning workers with new sessions takes seconds under load.
+  # Waits are long because respawning workers with new sessions takes seconds under load: the
+  # master handles a SIGHUP only between its rounds, and a round that respawns workers or
+  # serves each one a request took over 20 s once while the whole suite ran in parallel.
+  local RELOAD_WAIT=60
   up --hold-lock
   local b1 b2 b3 log=$ROOT/opt/indico/log/uwsgi.log n
   b1=$(uwsgi_backend 1)
   n=$(grep -c 'binary reloading' "$log")
   sleep 0.05
   touch "$ROOT/opt/indico/web/indico.wsgi"
-  wait_for 20 bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || die "no reload logged after touch"
-  wait_for 20 bash -c '[[ $(awk '\''$1 == 1 {print $3}'\'' "$0") != "$1" ]]' "$ROOT/run/indico-uwsgi/backends" "$b1" || die "worker 1 kept its session"
+  wait_for "$RELOAD_WAIT" bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || die "no reload logged after touch"
+  wait_for "$RELOAD_WAIT" bash -c '[[ $(awk '\''$1 == 1 {print $3}'\'' "$0") != "$1" ]]' "$ROOT/run/indico-uwsgi/backends" "$b1" || die "worker 1 kept its session"
   b2=$(uwsgi_backend 1)
-  wait_for 20 bash -c '[[ -z $("$0" psql "$1" -At -c "SELECT 1 FROM pg_stat_activity WHERE pid = $2") ]]' "$SBX" "$ROOT" "$b1" ||
+  wait_for "$RELOAD_WAIT" bash -c '[[ -z $("$0" psql "$1" -At -c "SELECT 1 FROM pg_stat_activity WHERE pid = $2") ]]' "$SBX" "$ROOT" "$b1" ||
     die "old session $b1 still connected"
   eq "$(sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" 0 "reload released the held transaction"
   has "$(<"$log")" "indico.wsgi has been touched... grace them all" "touch-reload log line"
   # create-symlinks re-copies indico.wsgi: a reload as a side effect
   n=$(grep -c 'binary reloading' "$log")
   run as_indico "$V/indico" setup create-symlinks "$ROOT/opt/indico/web/"; rc_is "$RC" 0 "create-symlinks"
-  wait_for 20 bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || die "create-symlinks did not reload"
+  wait_for "$RELOAD_WAIT" bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || die "create-symlinks did not reload"
   # systemctl reload = SIGHUP
-  wait_for 20 bash -c '[[ $(awk '\''$1 == 1 {print $3}'\'' "$0") != "$1" ]]' "$ROOT/run/indico-uwsgi/backends" "$b2" || die "no new session"
+  wait_for "$RELOAD_WAIT" bash -c '[[ $(awk '\''$1 == 1 {print $3}'\'' "$0") != "$1" ]]' "$ROOT/run/indico-uwsgi/backends" "$b2" || die "no new session"
   b3=$(uwsgi_backend 1)
   n=$(grep -c 'binary reloading' "$log")
   run "$S" reload indico-uwsgi.service; rc_is "$RC" 0 "systemctl reload"
-  wait_for 20 bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || die "SIGHUP did not reload"
-  wait_for 20 bash -c '[[ $(awk '\''$1 == 1 {print $3}'\'' "$0") != "$1" ]]' "$ROOT/run/indico-uwsgi/backends" "$b3" || die "no new session after SIGHUP"
+  wait_for "$RELOAD_WAIT" bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || die "SIGHUP did not reload"
+  wait_for "$RELOAD_WAIT" bash -c '[[ $(awk '\''$1 == 1 {print $3}'\'' "$0") != "$1" ]]' "$ROOT/run/indico-uwsgi/backends" "$b3" || die "no new session after SIGHUP"
 }
 
 case_celery() {
