@@ -365,6 +365,20 @@ case_lock() {
   eq "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'uwsgi' AND state = 'idle in transaction'")" 0 "the new uWSGI holds no lock (one shot)"
 }
 
+# What the fake uWSGI master is doing: its processes with their kernel wait channel, the signals
+# it trapped and acted on, and its log's tail (printed when a SIGHUP seems unanswered).
+uwsgi_state() {
+  local p run=$ROOT/run/indico-uwsgi
+  echo "--- uWSGI master: pid file $(cat "$ROOT/run/systemd/indico-uwsgi.service.pid" 2>&1)"
+  ps -eo pid,ppid,pgid,stat,wchan:24,etime,args | grep -F "$ROOT" | grep -v grep
+  for p in $(pgrep -f "uwsgi.sh --ini $ROOT"); do
+    echo "--- $p: $(grep -E '^(State|SigPnd|ShdPnd|SigBlk|SigCgt)' /proc/"$p"/status | tr '\n\t' '  ')"
+    cat /proc/"$p"/stack 2>/dev/null
+  done
+  echo "--- $run/signals:"; cat "$run/signals" 2>&1
+  echo "--- uwsgi.log (last 25 lines):"; tail -n 25 "$ROOT/opt/indico/log/uwsgi.log"
+}
+
 case_reload() {
   # Counts "binary reloading" (one line per graceful reload, logged before the workers are
   # respawned: a late "reloading done" of the previous reload must not count as the next one).
@@ -401,7 +415,10 @@ case_reload() {
     echo "    note: no reload 20 s after SIGHUP; sending it once more (known flake)" >&2
     run "$S" reload indico-uwsgi.service; rc_is "$RC" 0 "systemctl reload (again)"
   fi
-  wait_for "$RELOAD_WAIT" bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || die "SIGHUP did not reload"
+  wait_for "$RELOAD_WAIT" bash -c '(( $(grep -c "binary reloading" "$0") > $1 ))' "$log" "$n" || {
+    uwsgi_state >&2
+    die "SIGHUP did not reload"
+  }
   wait_for "$RELOAD_WAIT" bash -c '[[ $(awk '\''$1 == 1 {print $3}'\'' "$0") != "$1" ]]' "$ROOT/run/indico-uwsgi/backends" "$b3" || die "no new session after SIGHUP"
 }
 

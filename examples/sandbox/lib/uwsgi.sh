@@ -21,6 +21,8 @@
 #   (ACCESS SHARE on events), then marks the fault used: one shot, so neither a reload nor a
 #   restart takes the lock again (`ordo-sandbox fault ROOT set hold-lock` re-arms it).
 # Readiness (Type=notify): writes READY=1 to $NOTIFY_FILE once every worker is connected.
+# $RUNTIME_DIRECTORY/signals: one line per SIGHUP/SIGTERM trapped and per reload acted on (not a
+#   uWSGI file: the sandbox's tests print it when a signal seems to go unanswered).
 set -uo pipefail
 # shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -136,8 +138,9 @@ graceful_reload() { # REASON
 wsgi_stamp() { stat -c '%.9Y %i' "$TOUCH" 2>/dev/null; }
 
 RELOAD=0 BRUTAL=0
-trap 'RELOAD=1' HUP
-trap 'BRUTAL=1' TERM
+signal_note() { echo "$(sbx_now) - $*" >>"$RUN/signals"; }
+trap 'RELOAD=1; signal_note "SIGHUP trapped"' HUP
+trap 'BRUTAL=1; signal_note "SIGTERM trapped"' TERM
 trap 'log "goodbye to uWSGI."; kill_workers; rm -f "$RUN/backends"; exit 0' QUIT INT
 
 log "*** Starting uWSGI 2.0.28 (64bit) on [$(date)] ***"
@@ -152,9 +155,11 @@ while :; do
   tick=$((tick + 1))
   if ((RELOAD)); then
     RELOAD=0
+    signal_note "graceful reload (SIGHUP)"
     graceful_reload sighup
   elif ((BRUTAL)); then
     BRUTAL=0
+    signal_note "brutal reload (SIGTERM)"
     log "...brutally killing workers..."
     kill_workers
     spawn_all
