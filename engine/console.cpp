@@ -341,7 +341,8 @@ void ConsoleSink::summary(const RunFinished& f) {
   if (!handled.empty()) out_ << "  failed but handled: " << join_first(handled) << '\n';
   if (!cancelled.empty()) out_ << "  cancelled: " << join_first(cancelled) << '\n';
   if (!opt_.logs_dir.empty())
-    out_ << "Logs: " << opt_.logs_dir << " (each step's output in steps/<id>.log)\n";
+    out_ << "Logs: " << opt_.logs_dir
+         << " (steps/<id>.log for each step that printed output or did not succeed)\n";
   out_.flush();
 }
 

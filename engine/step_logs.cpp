@@ -48,6 +48,7 @@ void StepLogSink::add(const std::string& step, const std::string& text, bool clo
     it = in_turn_.insert_or_assign(step, turn_.size() - 1).first;
   }
   Op& op = turn_[it->second];
+  if (op.text.empty()) has_file_.insert(step);
   if (auto h = held_.find(step); h != held_.end()) {
     op.text += h->second;
     held_.erase(h);
@@ -77,6 +78,10 @@ void StepLogSink::on_event(const Event& e) {
                           format_duration(b.wait)),
               /*close=*/true);
         } else if constexpr (std::is_same_v<T, StepFinished>) {
+          if (b.status == StepStatus::Succeeded && !has_file_.count(b.step)) {
+            held_.erase(b.step);  // quiet and succeeded: no file (see the header)
+            return;
+          }
           add(b.step,
               fmt::format("ordo: {} {}{} after {}\n", b.step, step_status_name(b.status),
                           b.message.empty() ? "" : ": " + b.message, format_duration(b.duration)),

@@ -9,10 +9,14 @@
 // wake the writer at once, so `tail -f` follows a running step; the complete files of steps
 // that ended are written in batches: the writer is woken once kBatch of them wait, and
 // otherwise writes what waits every kBatchDelay (so a run of thousands of quiet steps costs no
-// thread wake-up per step). A step's file is created with its first
-// line of output (or its end, for a step that printed nothing: then the start and end lines go
-// out in one write), so a quiet step costs one open, one write and one close; it is closed when
-// the step finishes (or waits to retry). A turn's lines for one step become one write.
+// thread wake-up per step). A step's file is created with its first line of output, warning,
+// firing or retry; it is closed when the step finishes (or waits to retry). A step that
+// succeeds without having written anything gets no file at all: its start, end and duration are
+// in the journal (`ordo status` shows them), and creating thousands of near-empty files cost
+// 0.1-0.9 ms each on a busy ext4 disk (a 5000-step plan: 0.3-4.4 s of system time). A step
+// that ends any other way (failed, timed out, cancelled) gets its start and end lines in one
+// write; one still running when the run stops, its start line. A turn's lines for one step
+// become one write.
 // drain() waits until everything handed over is written; the destructor drains and closes
 // every file.
 // on_event/flush/drain are called on the scheduler thread only (EventSink contract).
@@ -25,6 +29,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "event.h"
@@ -60,6 +65,7 @@ class StepLogSink final : public EventSink {
   std::vector<Op> turn_;                               // this turn's lines (scheduler thread)
   std::unordered_map<std::string, size_t> in_turn_;    // step -> its open op in turn_
   std::unordered_map<std::string, std::string> held_;  // started steps' first line, not yet out
+  std::unordered_set<std::string> has_file_;           // steps that have written to their file
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -196,7 +196,9 @@ int cmd_status(const StatusOptions& opts) {
     std::cout << fmt::format("{:<{}}  {:<11}  {:>8}  {:<8}  {:<8}  {:>8}  {}\n", r.rec->id, w,
                              r.state, r.rec->attempts.size(), r.start ? hms(*r.start) : "-",
                              r.end ? hms(*r.end) : "-", r.duration ? seconds(*r.duration) : "-",
-                             r.log.empty() ? "-" : r.log);
+                             !r.log.empty() ? r.log
+                             : r.start      ? "(no output)"
+                                            : "-");
     if (!r.note.empty() && (r.state != "succeeded" || !r.rec->firings.empty()))
       std::cout << fmt::format("{:<{}}  ↳ {}\n", "", w, r.note);
   }

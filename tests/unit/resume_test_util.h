@@ -112,7 +112,7 @@ msg = "one"
 
 [steps.first]
 kind = "shell"
-script = "echo first ${msg} >> ledger.txt"
+script = "echo first ${msg} >> ledger.txt; echo ledger written"
 
 [steps.hang]
 kind = "shell"

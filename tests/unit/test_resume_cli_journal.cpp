@@ -55,6 +55,11 @@ TEST_SUITE("resume_cli") {
     CHECK(done["resumes"] == 1);
     CHECK(done["steps"][1]["attempts"] == 2);  // interrupted, then again
     CHECK(done["steps"][2]["state"] == "succeeded");
+    // `last` printed nothing and succeeded: no log file, and status says so.
+    CHECK(done["steps"][2]["log"].is_null());
+    CHECK(std::regex_search(ordo(s, {"status", "crashy", id}).out,
+                            std::regex("\nlast +succeeded +1 +[0-9:]{8} +[0-9:]{8} +[0-9.]+s +"
+                                       "\\(no output\\)\n")));
     CHECK(ordo(s, {"status", "crashy", "20990101T000000Z-none"}).rc == 2);
   }
 

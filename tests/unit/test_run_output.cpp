@@ -135,7 +135,8 @@ TEST_SUITE("run_output") {
         "      | ERROR: three\n"
         "    skipped because of it: b, c\n"
         "  failed but handled: h\n"
-        "Logs: /state/p/runs/R (each step's output in steps/<id>.log)\n"s);
+        "Logs: /state/p/runs/R (steps/<id>.log for each step that printed output or did "
+        "not succeed)\n"s);
   }
 
   TEST_CASE("console, live mode: running steps redrawn in place, finished ones scroll above") {
@@ -339,10 +340,11 @@ TEST_SUITE("run_output") {
     logs.on_event(ev(StepOutput{"run", OutputStream::Stdout, "progress 1"}));
     logs.flush();
     CHECK(wait_for_text("run.log", "progress 1\n"));  // tail -f follows a running step
-    // Ended quiet steps are batched, but written within kBatchDelay without further turns.
+    // Ended steps' files are batched, but written within kBatchDelay without further turns.
     for (int i = 0; i < 3; ++i) {
       const std::string id = "q" + std::to_string(i);
       logs.on_event(ev(StepStarted{id, 1, false, "shell", ""}));
+      logs.on_event(ev(StepOutput{id, OutputStream::Stdout, "done"}));
       logs.on_event(ev(StepFinished{id, StepStatus::Succeeded, 1, 0, "", {}, Millis(5)}));
       logs.flush();
     }
@@ -352,27 +354,44 @@ TEST_SUITE("run_output") {
     for (size_t i = 0; i < StepLogSink::kBatch + 1; ++i) {
       const std::string id = "b" + std::to_string(i);
       logs.on_event(ev(StepStarted{id, 1, false, "shell", ""}));
-      logs.on_event(ev(StepFinished{id, StepStatus::Succeeded, 1, 0, "", {}, Millis(5)}));
+      logs.on_event(ev(StepFinished{id, StepStatus::Failed, 1, 1, "exit code 1", {}, Millis(5)}));
     }
     logs.flush();
-    CHECK(wait_for_text("b" + std::to_string(StepLogSink::kBatch) + ".log", "succeeded"));
+    CHECK(wait_for_text("b" + std::to_string(StepLogSink::kBatch) + ".log", "failed"));
     CHECK(wait_for_text("b0.log", "ordo: step b0 attempt 1 started"));
   }
 
-  TEST_CASE("step logs: a quiet step's file holds its start and end; an unfinished one its start") {
+  TEST_CASE(
+      "step logs: a quiet step that succeeds has no file; a quiet one that fails, its start "
+      "and end; an unfinished one, its start; a retried one, every attempt") {
     TempDir t;
     {
       StepLogSink logs(t.dir);
       logs.on_event(ev(StepStarted{"quiet", 1, false, "shell", ""}));
+      logs.on_event(ev(StepStarted{"fails", 1, false, "shell", ""}));
       logs.on_event(ev(StepStarted{"hang", 1, false, "shell", ""}));
+      logs.on_event(ev(StepStarted{"retried", 1, false, "shell", ""}));
       logs.flush();
       logs.drain();
       CHECK(::access((t.dir + "/quiet.log").c_str(), F_OK) != 0);  // held until output or end
       logs.on_event(ev(StepFinished{"quiet", StepStatus::Succeeded, 1, 0, "", {}, Millis(20)}));
+      logs.on_event(
+          ev(StepFinished{"fails", StepStatus::Failed, 1, 1, "exit code 1", {}, Millis(20)}));
+      logs.on_event(ev(StepRetrying{"retried", 2, Millis(1000), "exit code 1"}));
       logs.drain();
-      CHECK(read_file(t.dir + "/quiet.log") ==
-            "ordo: step quiet attempt 1 started at 2026-11-26T01:02:03.456Z\n"
-            "ordo: quiet succeeded after 20ms\n"s);
+      // Attempt 2 is quiet and succeeds: the file has attempt 1, so it gets the end too.
+      logs.on_event(ev(StepStarted{"retried", 2, false, "shell", ""}));
+      logs.on_event(ev(StepFinished{"retried", StepStatus::Succeeded, 2, 0, "", {}, Millis(30)}));
+      logs.drain();
+      CHECK(::access((t.dir + "/quiet.log").c_str(), F_OK) != 0);
+      CHECK(read_file(t.dir + "/fails.log") ==
+            "ordo: step fails attempt 1 started at 2026-11-26T01:02:03.456Z\n"
+            "ordo: fails failed: exit code 1 after 20ms\n"s);
+      CHECK(read_file(t.dir + "/retried.log") ==
+            "ordo: step retried attempt 1 started at 2026-11-26T01:02:03.456Z\n"
+            "ordo: attempt 1 failed: exit code 1; retrying in 1s\n"
+            "ordo: step retried attempt 2 started at 2026-11-26T01:02:03.456Z\n"
+            "ordo: retried succeeded after 30ms\n"s);
     }
     CHECK(read_file(t.dir + "/hang.log") ==
           "ordo: step hang attempt 1 started at 2026-11-26T01:02:03.456Z\n"s);
