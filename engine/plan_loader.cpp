@@ -102,6 +102,11 @@ std::optional<Plan> Loader::load_root(const toml::table& root, std::string_view 
 // Each section is parsed, converted and freed before the next is parsed; its positions are
 // section-relative, so Source adds the lines before the section.
 bool Loader::load_step_sections(const PlanSections& parts, Source& src) {
+  // Once for all sections (load_steps reserves for its own members only: growing the vector
+  // section by section would move every step again each time).
+  size_t total = 0;
+  for (const auto& section : parts.sections) total += section.steps;
+  plan_.steps.reserve(plan_.steps.size() + total);
   for (const auto& section : parts.sections) {
     std::optional<toml::table> doc;
     try {
@@ -114,9 +119,8 @@ bool Loader::load_step_sections(const PlanSections& parts, Source& src) {
     src.set_line_offset(section.line_offset);
     load_steps(*steps, src);
     src.set_line_offset(0);
-    doc.reset();
-    release_free_memory();
   }
+  release_free_memory();
   return true;
 }
 
