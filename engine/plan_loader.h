@@ -17,6 +17,10 @@
 // header (the id key for an inline table). Diagnostics name the file the item came from: an
 // include path is resolved against the including file's directory and lexically normalised,
 // never made absolute. A file reached twice through includes (not a cycle) is merged once.
+//
+// Memory: a main file of 256 KiB or more is parsed section by section when that is provably
+// equivalent (plan_sections.h): its peak is the text, one section's TOML document and the
+// Plan, not the text and the whole document. Included files are parsed whole.
 #pragma once
 
 #include <optional>

@@ -7,6 +7,8 @@
 //   load_steps.cpp   [steps.ID]: the step id, the common step keys, executor params
 //   load_step_tables.cpp  the nested step tables: retries, env, outputs
 //   toml_convert.*   toml++ node -> Value / typed field, with positions (see toml_convert.h)
+//   plan_sections.*  splits a big main file into a prefix and sections of [steps.ID] tables,
+//                    which load_main_sections parses and converts one at a time
 // Files are loaded depth-first: a file's includes, then its [vars], then its [steps], so
 // diagnostics and plan order follow that order. One instance per load; not thread-safe
 // (separate instances share nothing).
