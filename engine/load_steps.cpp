@@ -64,15 +64,6 @@ bool valid_step_id(std::string_view id) {
   return true;
 }
 
-// Gives the pages of freed memory back to the system. glibc keeps freed small blocks for
-// reuse, so without this the released TOML subtrees stay in the process's resident set while
-// the Plan grows beside them: peak RSS would be the sum of both, not the larger.
-void release_free_memory() {
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
-}
-
 // Steps converted before their subtrees are released together (~0.5 MiB of TOML nodes; the
 // document and the converted steps of one batch coexist, so a smaller batch lowers the
 // loader's peak: at 10k steps a batch of 4096 added ~3.5 MB to it, 512 ~0.6 MB). In
@@ -83,6 +74,15 @@ void release_free_memory() {
 constexpr size_t kReleaseEvery = 512;
 
 }  // namespace
+
+// Gives the pages of freed memory back to the system. glibc keeps freed small blocks for
+// reuse, so without this the released TOML subtrees stay in the process's resident set while
+// the Plan grows beside them: peak RSS would be the sum of both, not the larger.
+void release_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 void Loader::load_steps(const toml::table& t, Source& src) {
   // The loader owns the parsed document (load_plan_text / load_include parse it into a local

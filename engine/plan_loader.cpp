@@ -58,24 +58,70 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 std::optional<Plan> Loader::load_main(std::string_view text, const std::string& path) {
-  plan_.path = path;
-  plan_.files.push_back(path);
-  plan_.loc = SourceLoc{path, 1, 1};
   toml::table root;
   try {
     root = parse_document(text);
   } catch (const toml::parse_error& e) {
+    plan_.path = path;
     syntax_error(path, e);
     return std::nullopt;
   }
+  return load_root(root, text, path, nullptr);
+}
+
+std::optional<Plan> Loader::load_main_sections(std::string_view text, const std::string& path,
+                                               const PlanSections& parts) {
+  toml::table root;
+  try {
+    root = parse_document(parts.prefix);
+  } catch (const toml::parse_error&) {
+    return std::nullopt;
+  }
+  // A `steps` key before the first [steps.ID] header would merge with the sections' tables.
+  if (root.contains("steps")) return std::nullopt;
+  auto plan = load_root(root, text, path, &parts);
+  if (parts_failed_) return std::nullopt;
+  return plan;
+}
+
+std::optional<Plan> Loader::load_root(const toml::table& root, std::string_view text,
+                                      const std::string& path, const PlanSections* sections) {
+  plan_.path = path;
+  plan_.files.push_back(path);
+  plan_.loc = SourceLoc{path, 1, 1};
   Source src(path, text);
   std::string id = identity(path);
   loaded_.insert(id);
   stack_.push_back({id, path});
-  load_file(root, src, /*is_main=*/true);
+  load_file(root, src, /*is_main=*/true, sections);
   stack_.pop_back();
   drop_duplicate_steps();
   return std::move(plan_);
+}
+
+// Each section is parsed, converted and freed before the next is parsed; its positions are
+// section-relative, so Source adds the lines before the section.
+bool Loader::load_step_sections(const PlanSections& parts, Source& src) {
+  // Once for all sections (load_steps reserves for its own members only: growing the vector
+  // section by section would move every step again each time).
+  size_t total = 0;
+  for (const auto& section : parts.sections) total += section.steps;
+  plan_.steps.reserve(plan_.steps.size() + total);
+  for (const auto& section : parts.sections) {
+    std::optional<toml::table> doc;
+    try {
+      doc = parse_document(section.text);
+    } catch (const toml::parse_error&) {
+      return false;
+    }
+    const toml::table* steps = doc->get_as<toml::table>("steps");
+    if (!steps || doc->size() != 1) return false;  // the splitter promises only [steps.ID]
+    src.set_line_offset(section.line_offset);
+    load_steps(*steps, src);
+    src.set_line_offset(0);
+  }
+  release_free_memory();
+  return true;
 }
 
 void Loader::syntax_error(const std::string& path, const toml::parse_error& e) {
@@ -124,7 +170,8 @@ void Loader::drop_duplicate_steps() {
 
 // ---- files and includes ----
 
-void Loader::load_file(const toml::table& root, Source& src, bool is_main) {
+void Loader::load_file(const toml::table& root, Source& src, bool is_main,
+                       const PlanSections* sections) {
   const toml::table* plan_t = nullptr;
   const toml::table* vars_t = nullptr;
   const toml::table* steps_t = nullptr;
@@ -156,7 +203,11 @@ void Loader::load_file(const toml::table& root, Source& src, bool is_main) {
   }
   for (const auto& [inc, at] : includes) load_include(inc, at, src);
   if (vars_t) load_vars(*vars_t, src);
-  if (steps_t) load_steps(*steps_t, src);
+  if (sections) {
+    if (!load_step_sections(*sections, src)) parts_failed_ = true;
+  } else if (steps_t) {
+    load_steps(*steps_t, src);
+  }
 }
 
 void Loader::load_plan_table(const toml::table& t, const SourceLoc& loc, Source& src, bool is_main,
@@ -234,6 +285,21 @@ void Loader::load_include(const std::string& rel, const SourceLoc& at, const Sou
 
 std::optional<Plan> load_plan_text(std::string_view text, const std::string& path,
                                    Diagnostics& diags) {
+  return load_plan_text(text, path, diags, SectionLimits{});
+}
+
+std::optional<Plan> load_plan_text(std::string_view text, const std::string& path,
+                                   Diagnostics& diags, const SectionLimits& limits,
+                                   size_t* sections_loaded) {
+  if (sections_loaded) *sections_loaded = 0;
+  if (auto parts = split_plan_sections(text, limits)) {
+    Diagnostics local;  // kept only if every part parses: else the whole load reports
+    if (auto plan = loader::Loader(local).load_main_sections(text, path, *parts)) {
+      diags.append(local);
+      if (sections_loaded) *sections_loaded = parts->sections.size();
+      return plan;
+    }
+  }
   return loader::Loader(diags).load_main(text, path);
 }
 

@@ -17,6 +17,10 @@
 // header (the id key for an inline table). Diagnostics name the file the item came from: an
 // include path is resolved against the including file's directory and lexically normalised,
 // never made absolute. A file reached twice through includes (not a cycle) is merged once.
+//
+// Memory: a main file of 256 KiB or more is parsed section by section when that is provably
+// equivalent (plan_sections.h): its peak is the text, one section's TOML document and the
+// Plan, not the text and the whole document. Included files are parsed whole.
 #pragma once
 
 #include <optional>
@@ -25,6 +29,7 @@
 
 #include "diagnostics.h"
 #include "plan.h"
+#include "plan_sections.h"
 #include "vars.h"
 
 namespace ordo {
@@ -36,6 +41,16 @@ std::optional<Plan> load_plan_file(const std::string& path, Diagnostics& diags);
 // Loads from text; `path` names it in messages and anchors relative includes.
 std::optional<Plan> load_plan_text(std::string_view text, const std::string& path,
                                    Diagnostics& diags);
+
+// The same, splitting a big main file as `limits` say: its prefix and then each section of
+// [steps.ID] tables are parsed and converted one at a time (plan_sections.h), which lowers the
+// peak memory of a big load. The result (Plan, diagnostics, every position) is the whole
+// parse's: if the text cannot be split or any part fails to parse, the whole text is loaded
+// instead. `sections_loaded`, if given, receives the number of sections loaded (0: loaded
+// whole). load_plan_text/load_plan_file use the default SectionLimits.
+std::optional<Plan> load_plan_text(std::string_view text, const std::string& path,
+                                   Diagnostics& diags, const SectionLimits& limits,
+                                   size_t* sections_loaded = nullptr);
 
 // Reads `--vars FILE.toml`: top-level `name = value` pairs (string, boolean, integer or list),
 // each as a VarOverride with a typed `value` (Value::loc: the value's position) and `loc` at the

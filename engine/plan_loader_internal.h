@@ -7,6 +7,8 @@
 //   load_steps.cpp   [steps.ID]: the step id, the common step keys, executor params
 //   load_step_tables.cpp  the nested step tables: retries, env, outputs
 //   toml_convert.*   toml++ node -> Value / typed field, with positions (see toml_convert.h)
+//   plan_sections.*  splits a big main file into a prefix and sections of [steps.ID] tables,
+//                    which load_main_sections parses and converts one at a time
 // Files are loaded depth-first: a file's includes, then its [vars], then its [steps], so
 // diagnostics and plan order follow that order. One instance per load; not thread-safe
 // (separate instances share nothing).
@@ -24,6 +26,7 @@
 
 #include "diagnostics.h"
 #include "plan.h"
+#include "plan_sections.h"
 #include "result.h"
 #include "toml_convert.h"
 
@@ -31,6 +34,9 @@ namespace ordo::loader {
 
 // Reads a whole file; on failure returns the strerror text as the error message.
 Result<std::string> read_file(const std::string& path);
+
+// Gives the pages of freed memory back to the system (glibc's malloc_trim); load_steps.cpp.
+void release_free_memory();
 
 // One of the common step keys (plan.cpp common_step_keys()); defined in load_steps.cpp.
 enum class CommonKey;
@@ -42,6 +48,11 @@ class Loader {
 
   // Parses and loads the main file; nullopt on a syntax error (reported).
   std::optional<Plan> load_main(std::string_view text, const std::string& path);
+  // Loads the main file split into `parts` (its prefix, then each section in turn); nullopt
+  // if a part fails to parse or the prefix defines `steps` (nothing reported: the caller then
+  // loads the whole text with a fresh Loader, which reports what the whole parse finds).
+  std::optional<Plan> load_main_sections(std::string_view text, const std::string& path,
+                                         const PlanSections& parts);
 
  private:
   void error(SourceLoc loc, std::string message) {
@@ -53,9 +64,16 @@ class Loader {
 
   // The identity of a file for cycle detection (the same file spelled two ways is one file).
   static std::string identity(const std::string& path);
+  // Loads the main file from its parsed root (and, with `sections`, its split [steps]).
+  std::optional<Plan> load_root(const toml::table& root, std::string_view text,
+                                const std::string& path, const PlanSections* sections);
   // Reports every step id defined more than once and keeps only the first definition.
   void drop_duplicate_steps();
-  void load_file(const toml::table& root, Source& src, bool is_main);
+  // `sections`: the main file's [steps] come from these parts of its text, not from root.
+  void load_file(const toml::table& root, Source& src, bool is_main,
+                 const PlanSections* sections = nullptr);
+  // Parses and loads each section's [steps.ID] tables; false if one fails to parse.
+  bool load_step_sections(const PlanSections& parts, Source& src);
   void load_plan_table(const toml::table& t, const SourceLoc& loc, Source& src, bool is_main,
                        std::vector<std::pair<std::string, SourceLoc>>& includes);
   void load_include(const std::string& rel, const SourceLoc& at, const Source& includer);
@@ -90,6 +108,7 @@ class Loader {
   std::unordered_map<std::string, SourceLoc> var_first_;    // var name -> first definition
   std::unordered_set<std::string> loaded_;                  // identities of merged files
   std::vector<std::pair<std::string, std::string>> stack_;  // (identity, path) being loaded
+  bool parts_failed_ = false;  // a section of a split main file did not parse
 };
 
 }  // namespace ordo::loader

@@ -44,8 +44,11 @@ class Source {
   const std::string& path() const { return path_; }
 
   SourceLoc at(const toml::source_position& p) const {
-    return SourceLoc{path_, static_cast<int>(p.line), static_cast<int>(p.column)};
+    return SourceLoc{path_, static_cast<int>(p.line) + line_offset_, static_cast<int>(p.column)};
   }
+  // For a document parsed from a section of the text that starts at a line start (see
+  // plan_sections.h): the lines before it, added to every position from then on.
+  void set_line_offset(int lines) { line_offset_ = lines; }
   SourceLoc key_loc(const toml::key& k) const { return at(k.source().begin); }
   // Where a value's token starts (the opening quote of a string): for "must be X" errors.
   SourceLoc node_loc(const toml::node& n) const { return at(n.source().begin); }
@@ -64,6 +67,7 @@ class Source {
 
   FileName path_;  // interned once: every SourceLoc made here copies a pointer
   std::string_view text_;
+  int line_offset_ = 0;
   // A cursor instead of a table of line starts (8 bytes a line: 4 MB for a plan of 100k steps,
   // held while the parsed document is at its largest): the loader asks in document order, so
   // the cursor mostly moves forward a line or two.
