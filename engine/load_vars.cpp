@@ -92,7 +92,6 @@ void Loader::load_var_long(VarDecl& var, const toml::table& t, Source& src) {
                                                 "choices"};
   const toml::node* def = nullptr;
   bool typed = false;
-  SourceLoc choices_loc;
   for (auto [k, v] : ordered(t)) {
     std::string key(k->str());
     if (key == "default") {

@@ -3,8 +3,12 @@
 // validate against the built-in kinds (which builds the graph) — and, for a valid plan, what
 // `ordo plan` and `ordo graph` do with it (forecast, text and DOT rendering). Nothing is caught:
 // a crash, a sanitizer report, a leak or a hang is a finding. See README.md.
+// Differential part: the same text is loaded again split into sections of one step each (the
+// path big plans take, plan_sections.h); its diagnostics and steps (ids, positions) must be the
+// whole load's, else the target aborts (a finding).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -13,6 +17,7 @@
 #include "builtin.h"
 #include "forecast.h"
 #include "plan_loader.h"
+#include "plan_sections.h"
 #include "render/render.h"
 #include "validate.h"
 
@@ -29,6 +34,27 @@ std::string plan_path() {
   return path;
 }
 
+// What a load produced, as text: every diagnostic and every step's id and positions.
+std::string summary(const std::optional<ordo::Plan>& plan, const ordo::Diagnostics& diags) {
+  std::string out = plan ? "plan\n" : "no plan\n";
+  for (const auto& d : diags.sorted()) out += d.str() + "\n";
+  if (plan)
+    for (const auto& s : plan->steps) out += s.id + " " + s.loc.str() + "\n";
+  return out;
+}
+
+void check_split_load(std::string_view text, const std::optional<ordo::Plan>& plan,
+                      const ordo::Diagnostics& diags) {
+  ordo::Diagnostics split_diags;
+  const ordo::SectionLimits tiny{0, 1, 1 << 20};
+  std::optional<ordo::Plan> split = ordo::load_plan_text(text, plan_path(), split_diags, tiny);
+  const std::string whole = summary(plan, diags), parts = summary(split, split_diags);
+  if (whole != parts) {
+    std::fprintf(stderr, "whole load:\n%s\nsplit load:\n%s\n", whole.c_str(), parts.c_str());
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -36,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   ordo::Diagnostics diags;
   std::optional<ordo::Plan> plan = ordo::load_plan_text(text, plan_path(), diags);
+  check_split_load(text, plan, diags);
   if (plan) {
     ordo::VarValues vars = ordo::resolve_vars(*plan, {}, diags);
     std::optional<ordo::Validated> v = ordo::validate(*plan, registry, vars, diags);
