@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "event_fixtures.h"
 #include "events_json.h"
 
 using namespace ordo;
@@ -15,12 +16,7 @@ using namespace std::string_literals;
 
 namespace {
 
-const auto kT0 = std::chrono::system_clock::time_point(std::chrono::seconds(1'795'654'923)) +
-                 std::chrono::milliseconds(456);  // 2026-11-26T01:02:03.456Z
-
-Event ev(EventBody body, int64_t mono_ms = 0) {
-  return Event{kT0 + std::chrono::milliseconds(mono_ms), Millis(mono_ms), std::move(body)};
-}
+using test_events::ev;
 
 // Texts that take every path of the string writer.
 const std::vector<std::string> kTexts = {

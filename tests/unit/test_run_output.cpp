@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "console.h"
+#include "event_fixtures.h"
 #include "events_json.h"
 #include "state_dir.h"
 #include "step_logs.h"
@@ -22,12 +23,8 @@ using namespace std::string_literals;
 
 namespace {
 
-const auto kT0 = std::chrono::system_clock::time_point(std::chrono::seconds(1'795'654'923)) +
-                 std::chrono::milliseconds(456);  // 2026-11-26T01:02:03.456Z
-
-Event ev(EventBody body, int64_t mono_ms = 0) {
-  return Event{kT0 + std::chrono::milliseconds(mono_ms), Millis(mono_ms), std::move(body)};
-}
+using test_events::ev;
+using test_events::kT0;
 
 ConsoleOptions plain() {
   ConsoleOptions o;
