@@ -4,8 +4,8 @@
 // `ordo plan` and `ordo graph` do with it (forecast, text and DOT rendering). Nothing is caught:
 // a crash, a sanitizer report, a leak or a hang is a finding. See README.md.
 // Differential part: the same text is loaded again split into sections of one step each (the
-// path big plans take, plan_sections.h); its diagnostics and steps (ids, positions) must be the
-// whole load's, else the target aborts (a finding).
+// path big plans take, plan_sections.h); its diagnostics and Plan, every position included
+// (tests/unit/plan_dump.h), must be the whole load's, else the target aborts (a finding).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +16,7 @@
 
 #include "builtin.h"
 #include "forecast.h"
+#include "plan_dump.h"
 #include "plan_loader.h"
 #include "plan_sections.h"
 #include "render/render.h"
@@ -34,21 +35,13 @@ std::string plan_path() {
   return path;
 }
 
-// What a load produced, as text: every diagnostic and every step's id and positions.
-std::string summary(const std::optional<ordo::Plan>& plan, const ordo::Diagnostics& diags) {
-  std::string out = plan ? "plan\n" : "no plan\n";
-  for (const auto& d : diags.sorted()) out += d.str() + "\n";
-  if (plan)
-    for (const auto& s : plan->steps) out += s.id + " " + s.loc.str() + "\n";
-  return out;
-}
-
 void check_split_load(std::string_view text, const std::optional<ordo::Plan>& plan,
                       const ordo::Diagnostics& diags) {
   ordo::Diagnostics split_diags;
   const ordo::SectionLimits tiny{0, 1, 1 << 20};
   std::optional<ordo::Plan> split = ordo::load_plan_text(text, plan_path(), split_diags, tiny);
-  const std::string whole = summary(plan, diags), parts = summary(split, split_diags);
+  const std::string whole = ordo::plan_dump::dump(plan, diags),
+                    parts = ordo::plan_dump::dump(split, split_diags);
   if (whole != parts) {
     std::fprintf(stderr, "whole load:\n%s\nsplit load:\n%s\n", whole.c_str(), parts.c_str());
     std::abort();
