@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
   std::vector<Tool> ordos;
   std::vector<std::string> sizes = {"1000", "10000", "100000"};
   std::vector<std::string> shapes = {"chain", "wide", "layered"}, jobs = {"1", "2"};
-  bool full = false, verify = true;
+  bool full = false, verify = true, shapes_given = false;
   std::vector<std::string> others = {"make", "ninja"};  // --tools: which of them to run
   int reps = 3;
   std::string state_root = fs::is_directory("/dev/shm") ? "/dev/shm" : "";
@@ -193,6 +194,7 @@ int main(int argc, char** argv) {
       sizes = split(next());
     } else if (a == "--shapes") {
       shapes = split(next());
+      shapes_given = true;  // named shapes run at every size
     } else if (a == "--jobs") {
       jobs = split(next());
     } else if (a == "--reps") {
@@ -212,7 +214,16 @@ int main(int argc, char** argv) {
     return usage(argv[0]);
   for (const auto& t : others)
     if (t != "make" && t != "ninja") return usage(argv[0]);
-  for (auto& o : ordos) o.ordo = fs::absolute(o.ordo).string();
+  for (auto& o : ordos) {
+    o.ordo = fs::absolute(o.ordo).string();
+    if (::access(o.ordo.c_str(), X_OK) != 0) {
+      std::fprintf(stderr,
+                   "ordo-run-bench: %s: %s (--ordo%s wants the ordo binary, e.g. "
+                   "build-bench/engine/cli/ordo)\n",
+                   o.ordo.c_str(), std::strerror(errno), o.label == "ordo" ? "" : "-alt");
+      return 2;
+    }
+  }
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   const fs::path dir = fs::temp_directory_path() / ("ordo-run-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
@@ -290,7 +301,7 @@ int main(int argc, char** argv) {
   for (const auto& shape : shapes) {
     for (const auto& size : sizes) {
       const int n = std::stoi(size);
-      if (n >= 100000 && shape == "layered" && !full) continue;
+      if (n >= 100000 && shape == "layered" && !full && !shapes_given) continue;
       auto deps = make_graph(shape, n);
       write_ninja(d + "/b.ninja", deps, "true");
       write_make(d + "/b.mk", deps, "true");
@@ -328,8 +339,10 @@ int main(int argc, char** argv) {
             if (t == "ordo" && r == 0) {
               size_t files = 0;
               uintmax_t bytes = 0;
-              for (const auto& e : fs::recursive_directory_iterator(state))
-                if (e.is_regular_file()) ++files, bytes += e.file_size();
+              std::error_code ec;  // no state dir (the run failed early): 0 files
+              for (fs::recursive_directory_iterator it(state, ec), end; !ec && it != end;
+                   it.increment(ec))
+                if (it->is_regular_file(ec)) ++files, bytes += it->file_size(ec);
               notes.push_back(shape + " " + size + " -j " + j + ": ordo wrote " +
                               std::to_string(files) + " files, " + std::to_string(bytes) +
                               " bytes in its state dir");
