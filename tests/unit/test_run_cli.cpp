@@ -223,6 +223,32 @@ when = "false"
     CHECK(out.find("Logs: ") != std::string::npos);
   }
 
+  TEST_CASE("every ordo thread blocks SIGCHLD; the step itself starts with no blocked signal" *
+            doctest::timeout(60) * doctest::skip(ordo_bin() == nullptr)) {
+    // ordo watches children through pidfds; an unblocked SIGCHLD would wake one of its idle
+    // threads at each child's exit (engine/cli/main.cpp).
+    Scratch s;
+    INFO("scratch dir: " << s.dir);
+    write_file(s.path("plan.toml"), R"P([plan]
+name = "masks"
+
+[steps.look]
+kind = "shell"
+script = "for f in /proc/$PPID/task/*/status; do grep SigBlk $f; done > threads.txt; grep SigBlk /proc/self/status > self.txt"
+)P");
+    REQUIRE(run_ordo(s, {"run", "plan.toml", "--state-dir", "state"}) == 0);
+    std::istringstream threads(read_file(s.path("threads.txt")));
+    int n = 0;
+    for (std::string line; std::getline(threads, line); ++n) {
+      INFO(line);
+      REQUIRE(line.rfind("SigBlk:", 0) == 0);
+      const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      CHECK((mask & (1ULL << (SIGCHLD - 1))) != 0);
+    }
+    CHECK(n >= 2);  // the scheduler and at least the signal-forwarding thread
+    CHECK(read_file(s.path("self.txt")) == "SigBlk:\t0000000000000000\n"s);
+  }
+
   TEST_CASE("each step's full output is in its log file under the state dir" *
             doctest::timeout(60) * doctest::skip(ordo_bin() == nullptr)) {
     Scratch s;
