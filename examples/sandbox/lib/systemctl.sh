@@ -166,7 +166,10 @@ do_start() { # UNIT FILE
     for n in /proc/"$BASHPID"/fd/*; do n=${n##*/}; ((n > 2)) && eval "exec $n>&-"; done 2>/dev/null
     cd / || exit 1
     [[ -n $umask_ ]] && umask "$umask_"
-    exec setsid "${creds[@]}" env -i "${envs[@]}" "${argv[@]}"
+    # Default signal dispositions, as systemd gives every service it starts: an ignored signal
+    # inherited from whoever ran systemctl (nohup ignores SIGHUP) would otherwise reach the unit,
+    # and a bash stand-in cannot trap a signal that was ignored when it started.
+    exec setsid "${creds[@]}" env -i --default-signal "${envs[@]}" "${argv[@]}"
   ) </dev/null >>"$SD/$u.journal" 2>&1 &
   pid=$!
   # Like a real daemon's parent, return only once the service has left our session (setsid):
