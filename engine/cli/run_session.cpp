@@ -29,6 +29,7 @@
 #include "process_reactor.h"
 #include "render/report.h"
 #include "run_record.h"
+#include "short_slice.h"
 #include "step_env.h"
 #include "step_logs.h"
 
@@ -313,6 +314,10 @@ int execute_run(Session& s, const RunOptions& opts) {
   set_step_run_id(s.run_id);  // ORDO_RUN_ID of the steps: resume finds orphans by it
   SystemRunClock clock;
   ProcessReactor dispatcher;  // shell/exec steps on this thread, the rest on a worker pool
+  // This thread launches and reaps the steps: a short slice lets it preempt a running step
+  // when it wakes, instead of leaving a CPU idle (short_slice.h).
+  const SliceRequest slice = request_short_slice();
+  logger->info("{}", slice.detail);
   RunSummary summary;
   {
     Scheduler scheduler(RunInputs{lp.plan, lp.graph, s.registry, lp.vars, lp.facts}, clock,

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cli_test_util.h"
+#include "slice_test_util.h"
 
 using namespace std::string_literals;
 
@@ -247,6 +248,37 @@ script = "for f in /proc/$PPID/task/*/status; do grep SigBlk $f; done > threads.
     }
     CHECK(n >= 2);  // the scheduler and at least the signal-forwarding thread
     CHECK(read_file(s.path("self.txt")) == "SigBlk:\t0000000000000000\n"s);
+  }
+
+  TEST_CASE("the launching thread runs with a 100 us time slice; the step with the default" *
+            doctest::timeout(60) * doctest::skip(ordo_bin() == nullptr)) {
+    // The scheduler thread launches and reaps the steps; a short slice lets it preempt a step
+    // when it wakes (executors/short_slice.h). The step must not inherit it.
+    Scratch s;
+    INFO("scratch dir: " << s.dir);
+    write_file(s.path("plan.toml"), R"P([plan]
+name = "slices"
+
+[steps.look]
+kind = "shell"
+script = "grep se.slice /proc/$PPID/task/$PPID/sched > launcher.txt; grep se.slice /proc/self/sched > self.txt"
+)P");
+    const long long def = slice_test::this_thread_slice();
+    if (def < 0) {
+      MESSAGE("this kernel shows no se.slice (before Linux 6.6): case skipped");
+      return;
+    }
+    REQUIRE(run_ordo(s, {"run", "plan.toml", "--state-dir", "state"}) == 0);
+    // The files hold the se.slice lines of ordo's scheduler thread (the step's parent) and of
+    // a process the step started.
+    CHECK(slice_test::slice_in(s.path("launcher.txt")) ==
+          (slice_test::kernel_has_custom_slices() ? 100000 : def));
+    CHECK(slice_test::slice_in(s.path("self.txt")) == def);
+    const auto logs = glob_paths(s.path("state/slices/runs/*/ordo.log"));
+    REQUIRE(logs.size() == 1);
+    CHECK(read_file(logs[0]).find(slice_test::kernel_has_custom_slices()
+                                      ? "launching thread: time slice 100 us"
+                                      : "time slice left as is") != std::string::npos);
   }
 
   TEST_CASE("each step's full output is in its log file under the state dir" *
