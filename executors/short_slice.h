@@ -6,10 +6,10 @@
 // Why: at -j N on N CPUs every CPU runs a step and the launching thread queues behind them.
 // Linux's EEVDF scheduler (6.6 and later) lets a waking task preempt the running one only
 // when its deadline comes first, and from 6.12 a task may ask for a shorter slice (and so an
-// earlier deadline) through sched_setattr's sched_runtime. Without it, the launching thread
-// woke after each vfork and waited about 300 us behind a step's /bin/sh while the other CPU
-// went idle: wide and layered plans of 100k steps took 1.2-1.4x the fork/exec floor at -j 2
-// (tests/bench/README.md). With it they take 0.95-1.0x.
+// earlier deadline) through sched_setattr's sched_runtime. Without it, in plans of 100k steps
+// the launching thread, woken when its vfork child execs, seldom preempted that child and
+// waited behind the step it had just started while a CPU went idle: wide and layered took
+// 1.2-1.4x the fork/exec floor at -j 2. With it they take 0.94-0.99x (tests/bench/README.md).
 //
 // Left alone, with the reason in the result: a thread that is not SCHED_OTHER (real-time,
 // batch or idle, set by whoever started ordo) and a negative nice value, because reset-on-fork
