@@ -20,16 +20,20 @@ inline bool kernel_has_custom_slices() {
   return major > 6 || (major == 6 && minor >= 12);
 }
 
+// The value (ns) of a /proc/.../sched line "se.slice   :   1400000", or -1 for any other line.
+inline long long slice_of_line(const std::string& line) {
+  if (line.rfind("se.slice", 0) != 0) return -1;
+  const auto colon = line.find(':');
+  if (colon == std::string::npos) return -1;
+  return std::stoll(line.substr(colon + 1));
+}
+
 // The se.slice value (ns) of a /proc/.../sched file, or -1 when the file or the line is missing
 // (kernels before 6.6 have no se.slice).
 inline long long slice_in(const std::string& sched_file) {
   std::ifstream in(sched_file);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("se.slice", 0) != 0) continue;
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) return -1;
-    return std::stoll(line.substr(colon + 1));
-  }
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("se.slice", 0) == 0) return slice_of_line(line);
   return -1;
 }
 

@@ -1,8 +1,6 @@
 // `ordo run` end to end: the real binary (ORDO_BIN), real processes, real signals. Each test
 // works in its own scratch directory under /tmp, removed when the test passes.
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <glob.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,7 +17,7 @@
 #include <vector>
 
 #include "cli_test_util.h"
-#include "slice_test_util.h"
+#include "run_cli_test_util.h"
 
 using namespace std::string_literals;
 
@@ -29,70 +27,10 @@ using cli_test::exists;
 using cli_test::ordo_bin;
 using cli_test::read_file;
 using cli_test::write_file;
-
-std::vector<std::string> glob_paths(const std::string& pattern) {
-  glob_t g{};
-  std::vector<std::string> out;
-  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
-    for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
-  ::globfree(&g);
-  return out;
-}
-
-// A scratch directory, removed at the end unless a REQUIRE aborted the test (it is then kept
-// for a look; its path is in the INFO of every test) or ORDO_KEEP_TEST_DIRS is set.
-struct Scratch : cli_test::Scratch {
-  Scratch() : cli_test::Scratch("ordo-run-test") {}
-};
-
-// `ordo ARGS...` run in `dir` with stdout/stderr to files there.
-struct Ordo {
-  pid_t pid = -1;
-  std::string dir;
-  int status = -1;
-
-  Ordo(const std::string& d, const std::vector<std::string>& args) : dir(d) {
-    pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      if (::chdir(dir.c_str()) != 0) ::_exit(126);
-      int out = ::open("stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int err = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int in = ::open("/dev/null", O_RDONLY);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      ::dup2(in, 0);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(ordo_bin()));
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(ordo_bin(), argv.data());
-      ::_exit(127);
-    }
-  }
-  // Waits up to `seconds`; returns the exit code, or -1 (and kills it) on timeout.
-  int wait(int seconds = 30) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < until) {
-      pid_t r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return -1;
-  }
-  std::string out() const { return read_file(dir + "/stdout.txt"); }
-  std::string err() const { return read_file(dir + "/stderr.txt"); }
-};
-
-int run_ordo(const Scratch& s, const std::vector<std::string>& args) {
-  Ordo o(s.dir, args);
-  int rc = o.wait();
-  INFO("stdout:\n" << o.out() << "\nstderr:\n" << o.err());
-  CHECK(rc >= 0);  // not a timeout
-  return rc;
-}
+using run_cli_test::glob_paths;
+using run_cli_test::Ordo;
+using run_cli_test::run_ordo;
+using run_cli_test::Scratch;
 
 bool wait_for_file(const std::string& path, int seconds) {
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -222,63 +160,6 @@ when = "false"
     CHECK(out.find("skipped because of it: dependent") != std::string::npos);
     CHECK(out.find("root cause: dependent") == std::string::npos);
     CHECK(out.find("Logs: ") != std::string::npos);
-  }
-
-  TEST_CASE("every ordo thread blocks SIGCHLD; the step itself starts with no blocked signal" *
-            doctest::timeout(60) * doctest::skip(ordo_bin() == nullptr)) {
-    // ordo watches children through pidfds; an unblocked SIGCHLD would wake one of its idle
-    // threads at each child's exit (engine/cli/main.cpp).
-    Scratch s;
-    INFO("scratch dir: " << s.dir);
-    write_file(s.path("plan.toml"), R"P([plan]
-name = "masks"
-
-[steps.look]
-kind = "shell"
-script = "for f in /proc/$PPID/task/*/status; do grep SigBlk $f; done > threads.txt; grep SigBlk /proc/self/status > self.txt"
-)P");
-    REQUIRE(run_ordo(s, {"run", "plan.toml", "--state-dir", "state"}) == 0);
-    std::istringstream threads(read_file(s.path("threads.txt")));
-    int n = 0;
-    for (std::string line; std::getline(threads, line); ++n) {
-      INFO(line);
-      REQUIRE(line.rfind("SigBlk:", 0) == 0);
-      const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
-      CHECK((mask & (1ULL << (SIGCHLD - 1))) != 0);
-    }
-    CHECK(n >= 2);  // the scheduler and at least the signal-forwarding thread
-    CHECK(read_file(s.path("self.txt")) == "SigBlk:\t0000000000000000\n"s);
-  }
-
-  TEST_CASE("the launching thread runs with a 100 us time slice; the step with the default" *
-            doctest::timeout(60) * doctest::skip(ordo_bin() == nullptr)) {
-    // The scheduler thread launches and reaps the steps; a short slice lets it preempt a step
-    // when it wakes (executors/short_slice.h). The step must not inherit it.
-    Scratch s;
-    INFO("scratch dir: " << s.dir);
-    write_file(s.path("plan.toml"), R"P([plan]
-name = "slices"
-
-[steps.look]
-kind = "shell"
-script = "grep se.slice /proc/$PPID/task/$PPID/sched > launcher.txt; grep se.slice /proc/self/sched > self.txt"
-)P");
-    const long long def = slice_test::this_thread_slice();
-    if (def < 0) {
-      MESSAGE("this kernel shows no se.slice (before Linux 6.6): case skipped");
-      return;
-    }
-    REQUIRE(run_ordo(s, {"run", "plan.toml", "--state-dir", "state"}) == 0);
-    // The files hold the se.slice lines of ordo's scheduler thread (the step's parent) and of
-    // a process the step started.
-    CHECK(slice_test::slice_in(s.path("launcher.txt")) ==
-          (slice_test::kernel_has_custom_slices() ? 100000 : def));
-    CHECK(slice_test::slice_in(s.path("self.txt")) == def);
-    const auto logs = glob_paths(s.path("state/slices/runs/*/ordo.log"));
-    REQUIRE(logs.size() == 1);
-    CHECK(read_file(logs[0]).find(slice_test::kernel_has_custom_slices()
-                                      ? "launching thread: time slice 100 us"
-                                      : "time slice left as is") != std::string::npos);
   }
 
   TEST_CASE("each step's full output is in its log file under the state dir" *

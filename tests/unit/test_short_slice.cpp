@@ -33,9 +33,7 @@ long long child_slice() {
   char buf[256] = {};
   const bool got = std::fgets(buf, sizeof buf, p) != nullptr;
   ::pclose(p);
-  if (!got) return -1;
-  const std::string line(buf);
-  return std::stoll(line.substr(line.find(':') + 1));
+  return got ? slice_test::slice_of_line(buf) : -1;
 }
 
 }  // namespace
